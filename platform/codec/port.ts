@@ -1,0 +1,16 @@
+// The codec port: turns a typed event into bytes for the bus and back, validating on both ways.
+// Implementations: platform/codec/avro.ts (embedded schemas, version header) and
+// platform/codec/registry.ts (Confluent wire format through a schema registry).
+import type { Headers } from '../bus/port.ts';
+
+export interface Encoded {
+  value: Buffer;
+  headers: Headers;
+}
+
+export interface Codec {
+  /** Validates `value` against the record schema `schema` (e.g. 'Telemetry'); throws MalformedInputError naming the field. */
+  encode(topic: string, schema: string, value: unknown): Promise<Encoded>;
+  /** Decodes and validates; throws MalformedInputError with a reason fit for a dead-letter header. */
+  decode(topic: string, schema: string, value: Buffer, headers: Headers): Promise<unknown>;
+}

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Two tiers (see README): `unit` needs nothing; `integration` (*.int.test.ts) runs against the real stack that
+// test/stack-setup.ts brings up once per run (Kafka, PostgreSQL, Mosquitto, schema registry; chDB in-process).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', 'node_modules/**', 'dist/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude: ['node_modules/**', 'dist/**'],
+          globalSetup: ['test/stack-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // The real services are shared; files run one at a time so a 2-core machine is not oversubscribed.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['**/*.e2e.test.ts'],
+          exclude: ['node_modules/**', 'dist/**'],
+          globalSetup: ['test/stack-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
