@@ -1,6 +1,5 @@
 // Dependency direction of linepulse (see ARCHITECTURE.md). `npm run lint` fails on any violation.
 const ioClients = '^(kafkajs|node-rdkafka|pg|@electric-sql/pglite|@clickhouse/client|chdb|socket\\.io|socket\\.io-client|mqtt|aedes|node-opcua.*|better-sqlite3|fastify|@fastify/.*|@confluentinc/schemaregistry)$';
-const notTest = '(?<!\\.test)\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -24,6 +24,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     // CLI commands and benchmarks print to the terminal.
     files: ['cli/**/*.ts', 'benchmarks/**/*.ts', 'compose/**/*.ts', 'compose/**/*.js', 'schemas/codegen.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },

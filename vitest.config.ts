@@ -8,6 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 20_000,
@@ -16,6 +17,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // Tiers run one after the other, so timing-sensitive tests do not compete with the unit tier for 2 cores.
+          sequence: { groupOrder: 1 },
           include: ['**/*.int.test.ts'],
           exclude: ['node_modules/**', 'dist/**'],
           globalSetup: ['test/stack-setup.ts'],
@@ -28,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['**/*.e2e.test.ts'],
           exclude: ['node_modules/**', 'dist/**'],
           globalSetup: ['test/stack-setup.ts'],

@@ -9,9 +9,14 @@
 // - The watermark of a key is max(eventTime seen) - reorderMs; when it advances, `onWatermark` is called so
 //   event-time timers (shift ends, hysteresis hold times, alert thresholds) can fire. In live mode an idle key's
 //   watermark also advances with the wall clock (the adapter's job, never the core's).
-// - Event ids are unique per input topic: the runtime drops an event id it has already processed for the key.
-// - State must be JSON-serialisable: it is snapshotted to a compacted changelog topic atomically with the outputs
-//   and the input offsets (exactly-once effect), and restored on restart or rebalance.
+// - Duplicates are dropped before the core sees them. Raw events (with `origin`) by (topic, origin.sourceId,
+//   origin.seq): exact however late the re-delivery (the edge forwards each source in seq order). Derived events
+//   (no origin; deterministic ids) by event id, within `dedupHorizonMs` of the key's stream time (bounded by count):
+//   a core that folds in late data for longer than 10 minutes declares its lateness bound there.
+// - State must be JSON-serialisable: it is checkpointed to a compacted changelog topic atomically with the input
+//   offsets, every transaction carries the journal of what was applied since (exactly-once effect), and a restart
+//   or rebalance restores the checkpoint and replays the journal. A core must not change the state it is given
+//   (the runtime undoes an idle watermark advance that produced nothing by keeping the previous state).
 import type { TopicName } from '../schemas/topics.ts';
 
 export interface CoreInput<V = unknown> {
@@ -44,7 +49,18 @@ export interface ProcessorCore<S, C> {
   readonly outputs: readonly TopicName[];
   /** How long the runtime holds events to put them in event-time order, in ms. */
   reorderMs(config: C): number;
+  /**
+   * How long (event time) the runtime must remember the ids of derived input events to drop re-deliveries: at
+   * least as long as the core still folds in late data. Default (and minimum) 10 minutes.
+   */
+  dedupHorizonMs?(config: C): number;
   initialState(key: string, config: C): S;
   process(state: S, input: CoreInput, config: C): CoreResult<S>;
   onWatermark?(state: S, key: string, watermark: number, config: C): CoreResult<S>;
+  /**
+   * For outputs that a later output supersedes ("latest revision wins", e.g. a window total): the identity of what
+   * they revise; null for outputs that must all be kept. A live runtime asked to coalesce keeps only the last
+   * output per identity of each transaction (fewer records, same final view for consumers).
+   */
+  coalesceKey?(output: CoreOutput): string | null;
 }

@@ -25,7 +25,7 @@ function doc(text: unknown, indent: string): string {
   return typeof text === 'string' && text.length > 0 ? `${indent}/** ${text.replaceAll('*/', '* /')} */\n` : '';
 }
 
-export function generateTypes(): string {
+export function generateTypes(dir?: string): string {
   const declarations: string[] = [];
   const seen = new Set<string>();
 
@@ -35,6 +35,7 @@ export function generateTypes(): string {
     const s = schema as Record<string, Json>;
     switch (s.type) {
       case 'record':
+      case 'error':
       case 'enum':
         declare(s);
         return shortName(String(s.name));
@@ -42,6 +43,8 @@ export function generateTypes(): string {
         return `Array<${tsType(s.items)}>`;
       case 'map':
         return `Record<string, ${tsType(s.values)}>`;
+      case 'fixed':
+        return 'Buffer';
       default:
         return tsType(s.type);
     }
@@ -62,7 +65,7 @@ export function generateTypes(): string {
     declarations.push(`${doc(s.doc, '')}export interface ${name} {\n${fields}\n}\n`);
   };
 
-  for (const name of listSchemaNames()) tsType(readSchemaFile(name));
+  for (const name of listSchemaNames(dir)) tsType(readSchemaFile(name, dir));
 
   return `// Generated from schemas/avro/*.avsc by schemas/codegen.ts. Do not edit: run \`npm run schemas:gen\`.\n\n${declarations.join('\n')}`;
 }

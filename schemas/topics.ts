@@ -25,9 +25,17 @@ export const topics = {
   spcPoints: { topic: 'linepulse.spc-points.v1', schema: 'SpcPoint', key: 'characteristic', partitions: 6 },
   spcAlarms: { topic: 'linepulse.spc-alarms.v1', schema: 'SpcAlarm', key: 'characteristic', partitions: 3 },
   alerts: { topic: 'linepulse.alerts.v1', schema: 'Alert', key: 'equipment', partitions: 3 },
+  reliability: { topic: 'linepulse.reliability.v1', schema: 'Reliability', key: 'equipment', partitions: 3 },
   genealogy: { topic: 'linepulse.genealogy.v1', schema: 'GenealogyLink', key: 'parentId', partitions: 6 },
   erpSchedule: { topic: 'linepulse.erp.schedule.v1', schema: 'xml', key: 'workOrder', partitions: 3 },
   erpPerformance: { topic: 'linepulse.erp.performance.v1', schema: 'xml', key: 'workOrder', partitions: 3 },
+  materialConsumption: { topic: 'linepulse.material-consumption.v1', schema: 'MaterialConsumption', key: 'equipment', partitions: 6 },
+  workOrderAssignments: { topic: 'linepulse.workorder-assignments.v1', schema: 'WorkOrderAssignment', key: 'equipment', partitions: 6 },
+  workOrderProgress: { topic: 'linepulse.workorder-progress.v1', schema: 'WorkOrderProgress', key: 'workOrder', partitions: 3 },
+  // SPC limits commands are keyed by equipment: co-partitioned with measurements, where the spc core keeps its state.
+  spcCommands: { topic: 'linepulse.spc-commands.v1', schema: 'SpcCommand', key: 'equipment', partitions: 6 },
+  spcAudit: { topic: 'linepulse.spc-audit.v1', schema: 'SpcLimitsAudit', key: 'characteristic', partitions: 3 },
+  spcCapability: { topic: 'linepulse.spc-capability.v1', schema: 'SpcCapability', key: 'characteristic', partitions: 6 },
 } as const satisfies Record<string, TopicContract>;
 
 export type TopicName = keyof typeof topics;

@@ -13,6 +13,8 @@
 // - With commit: 'in-transaction' the consumer never commits by itself: the handler commits the offsets
 //   atomically with its output records through `Bus.transaction` (exactly-once consume-transform-produce).
 // - Values are bytes: encoding, validation and dead-lettering live one layer up (platform/bus/typed.ts).
+// - A handler that throws is fatal to its consumer: the batch is not committed, the consumer leaves its group
+//   (its partitions go to the other members, or to the consumer started next) and `done` rejects with the error.
 
 export type Headers = Record<string, string>;
 
@@ -41,7 +43,10 @@ export interface ConsumedBatch {
   topic: string;
   partition: number;
   records: ConsumedRecord[];
-  /** Offset to commit once the batch is handled: last record's offset + 1. */
+  /**
+   * Offset to commit once the batch is handled: last record's offset + 1, or further when the client skipped
+   * transaction markers or aborted records right after it (so a read-committed group does not lag behind them).
+   */
   nextOffset: string;
   /** Highest offset in the partition at fetch time + 1, when the adapter knows it (for lag). */
   highWatermark?: string;
@@ -95,6 +100,11 @@ export interface ConsumerOptions {
   onRebalance?: (event: RebalanceEvent) => void | Promise<void>;
 }
 
+/**
+ * Eager semantics on every adapter: 'revoke' lists every partition held before a rebalance (also on stop),
+ * 'assign' every partition held after it (possibly none). The handler is not called for a partition before its
+ * 'assign' callback has resolved; a callback that throws is fatal to the consumer.
+ */
 export interface RebalanceEvent {
   type: 'assign' | 'revoke';
   partitions: Array<{ topic: string; partition: number }>;
@@ -105,9 +115,12 @@ export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
 export interface Consumer {
   /** Starts consuming; resolves once the consumer has joined its group and is fetching. */
   start(handler: BatchHandler): Promise<void>;
-  /** Stops fetching, waits for the handler in flight, commits nothing more, leaves the group. */
+  /**
+   * Stops fetching, waits for the handler in flight, commits nothing more, runs the 'revoke' callback, leaves the
+   * group. Do not await it from inside the handler (it waits for that handler).
+   */
   stop(): Promise<void>;
-  /** Resolves when the consumer has stopped because of a fatal error (rejects with it). */
+  /** Settles when the consumer has stopped: resolves after stop(), rejects with the error that stopped it. */
   readonly done: Promise<void>;
 }
 
@@ -119,9 +132,24 @@ export interface Bus {
   /** A transactional producer; `transactionalId` must be stable per processor instance and partition set. */
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
   consumer(options: ConsumerOptions): Consumer;
-  /** Committed offsets of a group (for lag and tests). */
+  /** Committed offsets of a group (for lag and tests); partitions without a committed offset are left out. */
   committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]>;
   /** Latest offsets (high watermarks) of a topic. */
   latestOffsets(topic: string): Promise<PartitionOffset[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A newer producer with the same transactional id has taken over (or the broker fenced this one): the
+ * transaction is aborted and this producer cannot be used any more. Processors treat it as "another instance owns
+ * these partitions now" and stop.
+ */
+export class TransactionFencedError extends Error {
+  constructor(
+    readonly transactionalId: string,
+    cause?: unknown,
+  ) {
+    super(`transactional producer ${transactionalId} was fenced by a newer instance`, { cause });
+    this.name = 'TransactionFencedError';
+  }
 }

@@ -11,6 +11,10 @@ export interface Encoded {
 export interface Codec {
   /** Validates `value` against the record schema `schema` (e.g. 'Telemetry'); throws MalformedInputError naming the field. */
   encode(topic: string, schema: string, value: unknown): Promise<Encoded>;
-  /** Decodes and validates; throws MalformedInputError with a reason fit for a dead-letter header. */
+  /**
+   * Decodes and validates; throws MalformedInputError with a reason fit for a dead-letter header. Returns plain
+   * objects shaped like schemas/generated/types.ts (every field present, whatever schema version wrote the record).
+   * Any other error (e.g. ServiceUnreachableError from a schema registry) is not the record's fault.
+   */
   decode(topic: string, schema: string, value: Buffer, headers: Headers): Promise<unknown>;
 }

@@ -16,6 +16,22 @@ const envSchema = z.object({
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT: z.enum(['kafkajs', 'rdkafka']).default('kafkajs'),
   KAFKA_CLIENT_ID: z.string().default('linepulse'),
+  // Kafka security (platform/bus/factory.ts): SASL over plaintext or TLS. A secret may come from a file
+  // (KAFKA_SASL_PASSWORD_FILE, e.g. a mounted Docker/Kubernetes secret) instead of the environment.
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { message: 'must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512' }))
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_USERNAME_FILE: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
+  KAFKA_SSL: z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(false),
+  KAFKA_SSL_CA_FILE: z.string().optional(),
   SCHEMA_REGISTRY_URL: url('e.g. http://127.0.0.1:8081').optional(),
   DATABASE_URL: url('e.g. postgres://user:pass@127.0.0.1:5432/linepulse').optional(),
   CLICKHOUSE_URL: url('e.g. http://127.0.0.1:8123').optional(),

@@ -1,0 +1,30 @@
+// Names of a benchmark run: every topic, group and changelog carries the run's prefix, so a run never touches the
+// plant's topics or another run's; and the settings of a pipeline child process (pipeline-child.ts).
+import { topics as topicTable, type TopicName } from '../../schemas/topics.ts';
+
+export interface ChildConfig {
+  role: 'processors' | 'tail' | 'drain';
+  prefix: string;
+  /** processors: which registered cores. */
+  processors?: string[];
+  /** Per-core config overrides, e.g. { counts: { reorderMs: 0 } }. */
+  plant?: { processors?: Record<string, unknown> };
+  /** tail: throwaway data directory for chDB and PGlite. */
+  dataDir?: string;
+  /** tail: the sink batcher's maxDelayMs. */
+  sinkDelayMs?: number;
+  /** drain: the input topic and the number of input events to wait for. */
+  input?: string;
+  events?: number;
+  maxBatchSize?: number;
+}
+
+/** Kafka name of a topic-table topic under a run prefix. */
+export function prefixed(prefix: string, name: TopicName): string {
+  return `${prefix}.${topicTable[name].topic}`;
+}
+
+export function prefixedNames(prefix: string): Partial<Record<TopicName, string>> {
+  return Object.fromEntries((Object.keys(topicTable) as TopicName[]).map((n) => [n, prefixed(prefix, n)]));
+}
+

@@ -1,0 +1,492 @@
+// The alert processor core: EquipmentState + Telemetry + Dispatch per equipment -> Alert.
+// - Downtime: an unplanned stop that lasts `downtime.thresholdMs` raises a DOWNTIME alert (reason, work order);
+//   it clears when the equipment runs again, with the duration.
+// - Sensor rules with hysteresis: out of range continuously for raiseAfterMs -> RAISED; back inside the limits (by
+//   the deadband) continuously for clearAfterMs -> CLEARED. A sample that breaks either run restarts it: no flapping.
+// - MTBF / MTTR per equipment per shift and day (ISO 22400-2 terms): a Reliability record per window when it ends
+//   (and a revision when a failure counted in it is repaired later); the figures so far also ride on DOWNTIME alerts.
+// Every timer runs on event time: it fires when the watermark (or a later event of the equipment) passes it.
+// Pure and deterministic; conventions and sources in README.md.
+import type { CoreInput, CoreOutput, CoreResult, ProcessorCore } from '../contract.ts';
+import type { Alert, Dispatch, EquipmentState, Reliability, ReliabilityFigures, Telemetry } from '../../schemas/generated/types.ts';
+import { cachedDayAt, cachedShiftAt, calendarFor, shiftsOverlapping } from '../calendar/calendar.ts';
+import { categorize, type StateCategory } from '../states/states.ts';
+import type { AlertsConfig, SensorRule } from './config.ts';
+
+interface OpenStop {
+  start: number;
+  reasonCode: string | null;
+  reasonText: string | null;
+  workOrder: string | null;
+  raised: boolean;
+  /** Counted as a failure (after reliability.minFailureMs), in these reliability windows. */
+  failureWindows: string[] | null;
+}
+
+type SensorPhase = 'normal' | 'pendingRaise' | 'raised' | 'pendingClear';
+
+interface SensorState {
+  phase: SensorPhase;
+  /** Start of the current run (out of range for pendingRaise, back in range for pendingClear). */
+  since: number;
+  /** Start of the excursion of the raised alert. */
+  startTime: number | null;
+  /** Last sample value. */
+  value: number | null;
+}
+
+type ReliabilityKind = 'SHIFT' | 'DAY';
+
+interface ReliabilityWindow {
+  kind: ReliabilityKind;
+  id: string;
+  start: number;
+  end: number;
+  failures: number;
+  repairs: number;
+  operatingMs: number;
+  repairMs: number;
+  /** The last Reliability record emitted for the window (absent: the window has not ended yet). */
+  sent?: { r: number; failures: number; repairs: number; repairMs: number };
+}
+
+export interface AlertsState {
+  /** Current state category (null before the first state event). */
+  category: StateCategory | null;
+  /** The open unplanned stop. */
+  stop: OpenStop | null;
+  workOrder: string | null;
+  workOrderSince: number | null;
+  /** Sensor rule id -> state. */
+  sensors: Record<string, SensorState>;
+  /** Reliability windows by `<kind> <id>`. */
+  windows: Record<string, ReliabilityWindow>;
+  /** Event time up to which timers fired and operating time was accounted. */
+  clock: number | null;
+}
+
+const kindOrder: Record<ReliabilityKind, number> = { SHIFT: 0, DAY: 1 };
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
+function ruleApplies(rule: SensorRule, equipment: string, tag: string): boolean {
+  if (rule.tag !== tag) return false;
+  if (rule.equipment === undefined) return true;
+  const prefix = rule.equipment.replace(/\/+$/, '');
+  return equipment === prefix || equipment.startsWith(`${prefix}/`);
+}
+
+function ruleText(rule: SensorRule): string {
+  const limits = [rule.above !== undefined ? `${rule.tag} > ${rule.above}` : null, rule.below !== undefined ? `${rule.tag} < ${rule.below}` : null].filter(Boolean);
+  return `${limits.join(' or ')} for ${seconds(rule.raiseAfterMs)}`;
+}
+
+/** Mutable working copy for one call; the input state is never changed. */
+class Work {
+  readonly s: AlertsState;
+  readonly outputs: CoreOutput[] = [];
+
+  constructor(
+    prev: AlertsState,
+    readonly key: string,
+    readonly config: AlertsConfig,
+  ) {
+    this.s = {
+      ...prev,
+      stop: prev.stop ? { ...prev.stop } : null,
+      sensors: Object.fromEntries(Object.entries(prev.sensors).map(([k, v]) => [k, { ...v }])),
+      windows: Object.fromEntries(Object.entries(prev.windows).map(([k, v]) => [k, { ...v }])),
+    };
+  }
+
+  result(): CoreResult<AlertsState> {
+    return { state: this.s, outputs: this.outputs };
+  }
+
+  // -- time ---------------------------------------------------------------------------------------------------
+
+  /** Moves the clock to `t`: fires due timers in time order, accounts operating time, drops finished windows. */
+  advanceTo(t: number): void {
+    if (this.s.clock === null) {
+      this.s.clock = t;
+      this.openWindows();
+      return;
+    }
+    if (t <= this.s.clock) return;
+    for (;;) {
+      const next = this.nextTimer();
+      if (next === null || next.due > t) break;
+      this.account(this.s.clock, Math.max(this.s.clock, next.due));
+      this.s.clock = Math.max(this.s.clock, next.due);
+      next.fire();
+      this.openWindows();
+    }
+    this.account(this.s.clock, t);
+    this.s.clock = t;
+    this.openWindows();
+    this.prune();
+  }
+
+  /** Fires timers due at or before the clock (zero-length holds right after an event). */
+  fireDue(): void {
+    const clock = this.s.clock;
+    if (clock === null) return;
+    for (let next = this.nextTimer(); next !== null && next.due <= clock; next = this.nextTimer()) next.fire();
+  }
+
+  /** The earliest pending timer (ties: downtime raise, failure count, then sensor rules in config order). */
+  private nextTimer(): { due: number; fire: () => void } | null {
+    const candidates: Array<{ due: number; fire: () => void }> = [];
+    const stop = this.s.stop;
+    const { downtime, reliability } = this.config;
+    if (stop && !stop.raised && downtime.enabled) candidates.push({ due: stop.start + downtime.thresholdMs, fire: () => this.raiseDowntime(stop.start + downtime.thresholdMs) });
+    if (stop && stop.failureWindows === null) candidates.push({ due: stop.start + reliability.minFailureMs, fire: () => this.countFailure() });
+    for (const rule of this.config.sensors) {
+      const st = this.s.sensors[rule.id];
+      if (st?.phase === 'pendingRaise') candidates.push({ due: st.since + rule.raiseAfterMs, fire: () => this.raiseSensor(rule, st.since + rule.raiseAfterMs) });
+      if (st?.phase === 'pendingClear') candidates.push({ due: st.since + rule.clearAfterMs, fire: () => this.clearSensor(rule, st.since + rule.clearAfterMs) });
+    }
+    // A reliability window ends (after whatever else is due at the same instant): its record goes out.
+    for (const w of this.sortedWindows()) if (w.sent === undefined) candidates.push({ due: w.end, fire: () => this.endWindow(w) });
+    let best: { due: number; fire: () => void } | null = null;
+    for (const c of candidates) if (best === null || c.due < best.due) best = c;
+    return best;
+  }
+
+  // -- reliability windows ------------------------------------------------------------------------------------
+
+  private windowAt(kind: ReliabilityKind, t: number): ReliabilityWindow | null {
+    const calendar = calendarFor(this.config.calendars, this.key);
+    const ref = kind === 'SHIFT' ? cachedShiftAt(calendar, t) : cachedDayAt(calendar.timeZone, t);
+    if (!ref) return null;
+    const id = `${kind} ${ref.id}`;
+    let w = this.s.windows[id];
+    if (!w) {
+      w = { kind, id: ref.id, start: ref.start, end: ref.end, failures: 0, repairs: 0, operatingMs: 0, repairMs: 0 };
+      this.s.windows[id] = w;
+    }
+    return w;
+  }
+
+  /** Adds running time in [from, to) to every reliability window it overlaps. */
+  private account(from: number, to: number): void {
+    if (this.s.category !== 'running' || to <= from) return;
+    const calendar = calendarFor(this.config.calendars, this.key);
+    for (const kind of this.config.reliability.windows) {
+      let cursor = from;
+      while (cursor < to) {
+        const w = this.windowAt(kind, cursor);
+        if (!w) {
+          // Between shifts: skip to the next one (if any starts before `to`).
+          cursor = shiftsOverlapping(calendar, cursor, to).find((s) => s.start > cursor)?.start ?? to;
+          continue;
+        }
+        const end = Math.min(w.end, to);
+        w.operatingMs += end - cursor;
+        cursor = end;
+      }
+    }
+  }
+
+  /** Windows (ordered by kind, then start) of the state. */
+  private sortedWindows(): ReliabilityWindow[] {
+    return Object.values(this.s.windows).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || a.start - b.start);
+  }
+
+  /**
+   * Makes sure the window of each kind containing the clock exists (and, between shifts, the next shift within a
+   * day), so that every window the equipment's time passes through ends with a record, even one without activity.
+   */
+  private openWindows(): void {
+    const clock = this.s.clock;
+    if (clock === null) return;
+    for (const kind of this.config.reliability.windows) {
+      if (this.windowAt(kind, clock) !== null || kind !== 'SHIFT') continue;
+      const calendar = calendarFor(this.config.calendars, this.key);
+      const next = shiftsOverlapping(calendar, clock, clock + 86_400_000).find((sh) => sh.start > clock);
+      if (next) this.windowAt('SHIFT', next.start);
+    }
+  }
+
+  private holdsStop(w: ReliabilityWindow): boolean {
+    const stop = this.s.stop;
+    return stop !== null && w.start <= stop.start && stop.start < w.end;
+  }
+
+  /** The window has ended: its record goes out; it is kept while a failure that started in it is being repaired. */
+  private endWindow(w: ReliabilityWindow): void {
+    this.emitReliability(w, w.end);
+    if (!this.holdsStop(w)) delete this.s.windows[`${w.kind} ${w.id}`];
+  }
+
+  /** Emits the next revision of an ended window whose figures changed since its last record. */
+  private reviseEnded(at: number): void {
+    for (const w of this.sortedWindows()) {
+      if (w.sent === undefined) continue;
+      if (w.sent.failures !== w.failures || w.sent.repairs !== w.repairs || w.sent.repairMs !== w.repairMs) this.emitReliability(w, at);
+      if (!this.holdsStop(w)) delete this.s.windows[`${w.kind} ${w.id}`];
+    }
+  }
+
+  private emitReliability(w: ReliabilityWindow, eventTime: number): void {
+    const revision = w.sent === undefined ? 0 : w.sent.r + 1;
+    const record: Reliability = {
+      eventId: `reliability:${this.key}:${w.kind}:${w.id}:r${revision}`,
+      eventTime,
+      equipment: this.key,
+      windowKind: w.kind,
+      windowId: w.id,
+      windowStart: w.start,
+      windowEnd: w.end,
+      revision,
+      failures: w.failures,
+      repairs: w.repairs,
+      openRepairs: w.failures - w.repairs,
+      operatingTimeMs: w.operatingMs,
+      repairTimeMs: w.repairMs,
+      mtbfMs: w.failures > 0 ? w.operatingMs / w.failures : null,
+      mttrMs: w.repairs > 0 ? w.repairMs / w.repairs : null,
+    };
+    w.sent = { r: revision, failures: w.failures, repairs: w.repairs, repairMs: w.repairMs };
+    this.outputs.push({ topic: 'reliability', key: this.key, value: record });
+  }
+
+  private prune(): void {
+    const clock = this.s.clock ?? -Infinity;
+    for (const [id, w] of Object.entries(this.s.windows)) if (w.end <= clock && w.sent !== undefined && !this.holdsStop(w)) delete this.s.windows[id];
+  }
+
+  private countFailure(revise = true): void {
+    const stop = this.s.stop;
+    if (!stop || stop.failureWindows !== null) return;
+    stop.failureWindows = [];
+    for (const kind of this.config.reliability.windows) {
+      const w = this.windowAt(kind, stop.start);
+      if (!w) continue;
+      w.failures += 1;
+      stop.failureWindows.push(`${w.kind} ${w.id}`);
+    }
+    // Counted after its window ended (minFailureMs past the window end): a new revision of that window's record.
+    if (revise && this.s.clock !== null) this.reviseEnded(this.s.clock);
+  }
+
+  private figures(t: number, also: readonly string[] = []): ReliabilityFigures[] {
+    const ids = new Set(also);
+    for (const kind of this.config.reliability.windows) {
+      const w = this.windowAt(kind, t);
+      if (w) ids.add(`${w.kind} ${w.id}`);
+    }
+    return [...ids]
+      .map((id) => this.s.windows[id])
+      .filter((w): w is ReliabilityWindow => w !== undefined)
+      .sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || a.start - b.start)
+      .map((w) => ({
+        windowKind: w.kind,
+        windowId: w.id,
+        windowStart: w.start,
+        windowEnd: w.end,
+        failures: w.failures,
+        repairs: w.repairs,
+        operatingTimeMs: w.operatingMs,
+        repairTimeMs: w.repairMs,
+        mtbfMs: w.failures > 0 ? w.operatingMs / w.failures : null,
+        mttrMs: w.repairs > 0 ? w.repairMs / w.repairs : null,
+      }));
+  }
+
+  // -- downtime -----------------------------------------------------------------------------------------------
+
+  private downtimeAlert(action: Alert['action'], stop: OpenStop, eventTime: number, endTime: number | null, reliability: ReliabilityFigures[]): void {
+    const alertId = `${this.key}|DOWNTIME|${stop.start}`;
+    const reason = stop.reasonCode ?? stop.reasonText;
+    const alert: Alert = {
+      eventId: `${alertId}|${action}`,
+      eventTime,
+      equipment: this.key,
+      alertId,
+      kind: 'DOWNTIME',
+      action,
+      severity: this.config.downtime.severity,
+      startTime: stop.start,
+      endTime,
+      durationMs: endTime === null ? null : endTime - stop.start,
+      reasonCode: stop.reasonCode,
+      reasonText: stop.reasonText,
+      tag: null,
+      value: null,
+      threshold: `unplanned stop > ${seconds(this.config.downtime.thresholdMs)}`,
+      workOrder: stop.workOrder,
+      message:
+        action === 'RAISED'
+          ? `Unplanned stop for more than ${seconds(this.config.downtime.thresholdMs)}${reason ? ` (${reason})` : ''}`
+          : `Running again after an unplanned stop of ${seconds((endTime ?? eventTime) - stop.start)}${reason ? ` (${reason})` : ''}`,
+      reliability,
+    };
+    this.outputs.push({ topic: 'alerts', key: this.key, value: alert });
+  }
+
+  private raiseDowntime(at: number): void {
+    const stop = this.s.stop;
+    if (!stop || stop.raised) return;
+    stop.raised = true;
+    this.downtimeAlert('RAISED', stop, at, null, this.figures(at, stop.failureWindows ?? []));
+  }
+
+  private endStop(at: number): void {
+    const stop = this.s.stop;
+    if (!stop) return;
+    const ttr = at - stop.start;
+    if (stop.failureWindows === null && ttr >= this.config.reliability.minFailureMs) this.countFailure(false);
+    for (const id of stop.failureWindows ?? []) {
+      const w = this.s.windows[id];
+      if (!w) continue;
+      w.repairs += 1;
+      w.repairMs += ttr;
+    }
+    if (stop.raised) this.downtimeAlert('CLEARED', stop, at, at, this.figures(at, stop.failureWindows ?? []));
+    this.s.stop = null;
+    // Windows that ended during the repair: their final figures.
+    this.reviseEnded(at);
+  }
+
+  onState(e: EquipmentState, t: number): void {
+    const category = categorize(this.config.states, this.key, e.state, e.reasonCode);
+    const stop = this.s.stop;
+    if (stop) {
+      if (category === 'running') this.endStop(t);
+      else if (category === 'unplannedStop') {
+        if (e.reasonCode !== null || e.reasonText !== null) {
+          stop.reasonCode = e.reasonCode;
+          stop.reasonText = e.reasonText;
+        }
+      } else if (!stop.raised) this.endStop(t); // left the unplanned stop before it became an alert
+    } else if (category === 'unplannedStop') {
+      this.s.stop = { start: t, reasonCode: e.reasonCode, reasonText: e.reasonText, workOrder: this.s.workOrder, raised: false, failureWindows: null };
+    }
+    this.s.category = category;
+    this.fireDue();
+  }
+
+  // -- sensors ------------------------------------------------------------------------------------------------
+
+  private sensorAlert(action: Alert['action'], rule: SensorRule, st: SensorState, eventTime: number, endTime: number | null): void {
+    const startTime = st.startTime ?? st.since;
+    const alertId = `${this.key}|SENSOR|${rule.id}|${startTime}`;
+    const alert: Alert = {
+      eventId: `${alertId}|${action}`,
+      eventTime,
+      equipment: this.key,
+      alertId,
+      kind: 'SENSOR',
+      action,
+      severity: rule.severity,
+      startTime,
+      endTime,
+      durationMs: endTime === null ? null : endTime - startTime,
+      reasonCode: null,
+      reasonText: null,
+      tag: rule.tag,
+      value: st.value,
+      threshold: ruleText(rule),
+      workOrder: this.s.workOrder,
+      message:
+        action === 'RAISED'
+          ? `${rule.tag} out of range (${ruleText(rule)})`
+          : `${rule.tag} back in range for ${seconds(rule.clearAfterMs)} after ${seconds((endTime ?? eventTime) - startTime)} out of range`,
+      reliability: [],
+    };
+    this.outputs.push({ topic: 'alerts', key: this.key, value: alert });
+  }
+
+  private raiseSensor(rule: SensorRule, at: number): void {
+    const st = this.s.sensors[rule.id];
+    if (st?.phase !== 'pendingRaise') return;
+    st.phase = 'raised';
+    st.startTime = st.since;
+    this.sensorAlert('RAISED', rule, st, at, null);
+  }
+
+  private clearSensor(rule: SensorRule, at: number): void {
+    const st = this.s.sensors[rule.id];
+    if (st?.phase !== 'pendingClear') return;
+    this.sensorAlert('CLEARED', rule, st, at, st.since);
+    this.s.sensors[rule.id] = { phase: 'normal', since: at, startTime: null, value: st.value };
+  }
+
+  onTelemetry(e: Telemetry, t: number): void {
+    if (e.value === null || !Number.isFinite(e.value)) return;
+    const v = e.value;
+    for (const rule of this.config.sensors) {
+      if (!ruleApplies(rule, this.key, e.tag)) continue;
+      const out = (rule.above !== undefined && v > rule.above) || (rule.below !== undefined && v < rule.below);
+      const inside = !((rule.above !== undefined && v > rule.above - rule.deadband) || (rule.below !== undefined && v < rule.below + rule.deadband));
+      const st = this.s.sensors[rule.id] ?? { phase: 'normal' as SensorPhase, since: t, startTime: null, value: null };
+      st.value = v;
+      switch (st.phase) {
+        case 'normal':
+          if (out) Object.assign(st, { phase: 'pendingRaise', since: t });
+          break;
+        case 'pendingRaise':
+          if (!out) Object.assign(st, { phase: 'normal', since: t });
+          break;
+        case 'raised':
+          if (inside) Object.assign(st, { phase: 'pendingClear', since: t });
+          break;
+        case 'pendingClear':
+          if (!inside) st.phase = 'raised';
+          break;
+      }
+      this.s.sensors[rule.id] = st;
+    }
+    this.fireDue();
+  }
+
+  onDispatch(d: Dispatch, t: number): void {
+    if (this.s.workOrderSince !== null && t < this.s.workOrderSince) return;
+    this.s.workOrder = d.workOrder ?? null;
+    this.s.workOrderSince = t;
+  }
+}
+
+export const alertsCore: ProcessorCore<AlertsState, AlertsConfig> = {
+  name: 'alerts',
+  inputs: ['state', 'telemetry', 'dispatch'],
+  outputs: ['alerts', 'reliability'],
+  reorderMs: (config) => config.reorderMs,
+  initialState: () => ({ category: null, stop: null, workOrder: null, workOrderSince: null, sensors: {}, windows: {}, clock: null }),
+
+  process(state, input: CoreInput, config) {
+    const work = new Work(state, input.key, config);
+    switch (input.topic) {
+      case 'dispatch':
+        work.onDispatch(input.value as Dispatch, input.eventTime);
+        return work.result();
+      case 'state': {
+        const e = input.value as EquipmentState;
+        // Late or BAD state changes do not rewrite the alert history (see README).
+        if (input.late || e.quality === 'BAD') return { state, outputs: [] };
+        work.advanceTo(input.eventTime);
+        work.onState(e, input.eventTime);
+        return work.result();
+      }
+      case 'telemetry': {
+        const e = input.value as Telemetry;
+        if (input.late || e.quality === 'BAD' || !config.sensors.some((r) => ruleApplies(r, input.key, e.tag))) return { state, outputs: [] };
+        work.advanceTo(input.eventTime);
+        work.onTelemetry(e, input.eventTime);
+        return work.result();
+      }
+      default:
+        return { state, outputs: [] };
+    }
+  },
+
+  onWatermark(state, key, watermark, config) {
+    if (state.clock !== null && watermark <= state.clock) return { state, outputs: [] };
+    const work = new Work(state, key, config);
+    work.advanceTo(watermark);
+    return work.result();
+  },
+};

@@ -1,0 +1,74 @@
+// The processors' public API for composition roots (cli/commands/processors.ts, cli/commands/start.ts, benchmarks):
+// run every registered core live over a bus, or replay recorded events offline.
+import type { Bus } from '../../platform/bus/port.ts';
+import type { Codec } from '../../platform/codec/port.ts';
+import type { Logger } from '../../platform/log.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { TopicName } from '../../schemas/topics.ts';
+import { bindProcessors, type PlantConfigForProcessors } from '../registry.ts';
+import type { DriverOptions } from './driver.ts';
+import { startLiveProcessor, type CheckpointOptions, type IdleOptions, type LiveProcessor } from './live.ts';
+
+export { startLiveProcessor, type LiveProcessor, type LiveProcessorOptions, type CommitInfo, type IdleOptions, type CheckpointOptions } from './live.ts';
+export { ReplaySession, replayText, type ReplayOptions, type ReplayStats } from './replay.ts';
+export { bindProcessors, processors, type PlantConfigForProcessors } from '../registry.ts';
+
+export interface StartProcessorsOptions {
+  bus: Bus;
+  codec: Codec;
+  logger: Logger;
+  metrics: Metrics;
+  /** The plant config (parsed YAML): sections `processors`, `calendars`, `states`. Default: every default. */
+  plant?: PlantConfigForProcessors;
+  /** Names of the processors to run; default every registered one. */
+  only?: readonly string[];
+  /** Idle-key watermark advance (default on: tick 1 s, idle after 2 s). */
+  idle?: IdleOptions | false;
+  topicNames?: Partial<Record<TopicName, string>>;
+  driver?: DriverOptions;
+  /** Keep one revision per window per transaction of outputs that supersede each other (default true; see LiveProcessorOptions.coalesce). */
+  coalesce?: boolean;
+  /** When key states are written and input offsets committed (default: every 10 s, and when a task goes quiet). */
+  checkpoint?: Partial<CheckpointOptions>;
+}
+
+export interface RunningProcessors {
+  readonly processors: readonly LiveProcessor[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every registered processor (processors/registry.ts) live on `bus`, each in its own consumer group with
+ * its changelog and transactional producers. Validates the config first (ConfigError naming the key).
+ * `linepulse start` calls this with the embedded bus; `linepulse processors` with Kafka.
+ */
+export async function startProcessors(options: StartProcessorsOptions): Promise<RunningProcessors> {
+  const bound = bindProcessors(options.plant ?? {}, options.only);
+  const started: LiveProcessor[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+  };
+  try {
+    for (const { core, config } of bound) {
+      started.push(
+        await startLiveProcessor({
+          core,
+          config,
+          bus: options.bus,
+          codec: options.codec,
+          logger: options.logger,
+          metrics: options.metrics,
+          ...(options.idle !== undefined ? { idle: options.idle } : {}),
+          ...(options.topicNames ? { topicNames: options.topicNames } : {}),
+          ...(options.driver ? { driver: options.driver } : {}),
+          ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+          coalesce: options.coalesce ?? true,
+        }),
+      );
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { processors: started, stop };
+}
