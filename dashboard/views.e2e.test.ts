@@ -26,6 +26,7 @@ import { alert, oeeWindow, spcAlarm, spcPoint } from '../sinks/testing/fixtures.
 import { startSinks, type Sinks } from '../sinks/writer.ts';
 import { waitFor } from '../test/services.ts';
 import { authFromEnv } from './server/auth/index.ts';
+import { ensureDashboardBuilt } from './server/build.ts';
 import { startDashboardServer, type DashboardServer } from './server/server.ts';
 
 const screenshots = join(process.cwd(), '.tmp', 'screenshots');
@@ -118,6 +119,8 @@ beforeAll(async () => {
   await upsertUser(stores.postgres, { username: 'sam', displayName: 'Sam Supervisor', password, roles: ['supervisor'] });
   await upsertUser(stores.postgres, { username: 'quinn', displayName: 'Quinn Quality', password, roles: ['quality'] });
   await upsertUser(stores.postgres, { username: 'max', displayName: 'Max Maintenance', password, roles: ['maintenance'] });
+  // A fresh clone has no built app yet: build it as `linepulse start` and `linepulse dashboard` do.
+  await ensureDashboardBuilt(logger);
   server = await startDashboardServer({ port: 0, queries: stores.queries, api, live: hub, logger, metrics, auth });
 
   producer = createTypedProducer({ producer: await bus.producer(), codec, logger });
