@@ -66,6 +66,8 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
   const timeoutMs = options.timeoutMs ?? 15_000;
   const wait = <T>(condition: () => T | Promise<T>, what: string) => waitFor(condition, { what, timeoutMs });
 
+  // The adapter's name leads every title, so a test log shows which client ran each case.
+  const caseOf = (title: string) => `${adapterName}: ${title}`;
   describe(`bus contract > ${adapterName}`, () => {
     let bus: Bus;
     let opened: Bus | undefined;
@@ -121,7 +123,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       return latest.every((o) => o.offset === '0' || byPartition.get(o.partition) === o.offset);
     }
 
-    it('ensureTopics is idempotent and creates the partitions asked for', async () => {
+    it(caseOf('ensureTopics is idempotent and creates the partitions asked for'), async () => {
       const name = uniqueName('contract_topics');
       await bus.ensureTopics([{ name, partitions: 3 }]);
       await bus.ensureTopics([{ name, partitions: 3 }]);
@@ -133,7 +135,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       ]);
     });
 
-    it('keeps per-key order across interleaved keys on several partitions', async () => {
+    it(caseOf('keeps per-key order across interleaved keys on several partitions'), async () => {
       const name = await topic('order', 3);
       const keys = equipmentKeys(6);
       expect(new Set(keys.map((k) => partitionFor(k, 3))).size).toBeGreaterThan(1);
@@ -155,7 +157,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       }
     });
 
-    it('delivers a batch of 10k records exactly once to a single committing consumer', async () => {
+    it(caseOf('delivers a batch of 10k records exactly once to a single committing consumer'), async () => {
       const name = await topic('bulk', 4);
       const count = 10_000;
       const records = Array.from({ length: count }, (_, i) => ({ key: `key-${i % 97}`, value: Buffer.from(String(i)) }));
@@ -170,7 +172,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       expect(latest.reduce((sum, o) => sum + Number(o.offset), 0)).toBe(count);
     });
 
-    it('redelivers records to the next consumer of the group when a consumer stops without committing', async () => {
+    it(caseOf('redelivers records to the next consumer of the group when a consumer stops without committing'), async () => {
       const name = await topic('redeliver_stop', 2);
       const records = equipmentKeys(10).flatMap((key) => [0, 1, 2, 3, 4].map((i) => ({ key, value: Buffer.from(`${key}#${i}`) })));
       await produce(name, records);
@@ -187,7 +189,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       expect(new Set(second.records.map((r) => text(r.value)))).toEqual(new Set(records.map((r) => text(r.value))));
     });
 
-    it('redelivers a batch whose handler threw to the next consumer, and the failed consumer reports the error', async () => {
+    it(caseOf('redelivers a batch whose handler threw to the next consumer, and the failed consumer reports the error'), async () => {
       const name = await topic('redeliver_throw', 2);
       const records = equipmentKeys(10).map((key) => ({ key, value: Buffer.from(key) }));
       await produce(name, records);
@@ -206,7 +208,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       expect(new Set(next.records.map((r) => text(r.value)))).toEqual(new Set(records.map((r) => text(r.value))));
     });
 
-    it('splits the partitions of a topic between two consumers of one group', async () => {
+    it(caseOf('splits the partitions of a topic between two consumers of one group'), async () => {
       const name = await topic('split', 4);
       const groupId = uniqueName('g_split');
       const a = await probe({ groupId, topics: [name] });
@@ -226,7 +228,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       expect(new Set([...a.records, ...b.records].map((r) => text(r.value)))).toEqual(new Set(keys));
     });
 
-    it('co-partitions: partition i of every subscribed topic goes to the same member', async () => {
+    it(caseOf('co-partitions: partition i of every subscribed topic goes to the same member'), async () => {
       const left = await topic('copart_a', 4);
       const right = await topic('copart_b', 4);
       const groupId = uniqueName('g_copart');
@@ -249,7 +251,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       }
     });
 
-    it('round-trips keys, values, headers, timestamps and tombstones', async () => {
+    it(caseOf('round-trips keys, values, headers, timestamps and tombstones'), async () => {
       const name = await topic('headers', 1);
       const sent: OutgoingRecord[] = [
         { key: 'acme/plant1/a/l/c/press-01', value: Buffer.from([0, 1, 2, 254, 255]), headers: { 'x-a': '1', 'x-utf8': 'Grüße ✓ 機械', 'x-empty': '' }, timestamp: 1_700_000_000_123 },
@@ -269,7 +271,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       expect(Math.abs(empty!.timestamp - Date.now())).toBeLessThan(5 * 60_000);
     });
 
-    it('dead-letters a record that fails to decode, with the reason in its headers, and keeps going', async () => {
+    it(caseOf('dead-letters a record that fails to decode, with the reason in its headers, and keeps going'), async () => {
       const contract = { topic: await topic('dlq_source', 2), schema: 'Reading', key: 'equipment', partitions: 2 } as const satisfies TopicContract;
       const dlq = await topic('dlq', 1);
       const codec = createJsonTestCodec({ Reading: ['eventId', 'equipment', 'value'] });
@@ -326,7 +328,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       await producer.close();
     });
 
-    it('transactions: committed records and sendOffsets become visible together, and the group offsets advance', async () => {
+    it(caseOf('transactions: committed records and sendOffsets become visible together, and the group offsets advance'), async () => {
       const input = await topic('tx_in', 2);
       const output = await topic('tx_out', 2);
       const keys = equipmentKeys(20);
@@ -352,7 +354,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       }
     });
 
-    it('transactions: an aborted transaction is never seen by a read-committed consumer and commits no offsets', async () => {
+    it(caseOf('transactions: an aborted transaction is never seen by a read-committed consumer and commits no offsets'), async () => {
       const name = await topic('tx_abort', 1);
       const groupId = uniqueName('g_tx_abort');
       const txp = await bus.transactionalProducer(uniqueName('txid'));
@@ -378,7 +380,7 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       }
     });
 
-    it('puts every key on the partition Kafka’s murmur2 partitioner picks (the same for every adapter)', async () => {
+    it(caseOf('puts every key on the partition Kafka’s murmur2 partitioner picks (the same for every adapter)'), async () => {
       const name = await topic('partitioner', 6);
       const keys = [...equipmentKeys(40), 'foobar', '21', 'WO-2024-000123', 'Ünïcödé/стан/機械', 'a'];
       await produce(name, keys.map((key) => ({ key, value: Buffer.from(key) })));

@@ -224,27 +224,48 @@ class KafkajsBus implements Bus {
   ) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.name));
-    if (missing.length > 0) {
-      // Returns false (no throw) when another process created them in between.
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        timeout: kafkaDefaults.topicReadyTimeoutMs,
-        topics: missing.map((s) => ({
-          topic: s.name,
-          numPartitions: s.partitions ?? -1,
-          replicationFactor: this.options.replicationFactor ?? -1,
-          configEntries: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
-        })),
-      });
-      this.logger.info({ topics: missing.map((s) => s.name) }, 'topics created');
-    }
+    // A broker that has just started answers retriable errors (e.g. UNKNOWN_TOPIC_OR_PARTITION) while kafkajs waits
+    // for the new topics' leaders: list and create again until nothing is missing.
+    await pollUntil(
+      async () => {
+        try {
+          const existing = new Set(await this.admin.listTopics());
+          const missing = specs.filter((s) => !existing.has(s.name));
+          if (missing.length === 0) return true;
+          // Returns false (no throw) when another process created them in between.
+          await this.admin.createTopics({
+            waitForLeaders: true,
+            timeout: kafkaDefaults.topicReadyTimeoutMs,
+            topics: missing.map((s) => ({
+              topic: s.name,
+              numPartitions: s.partitions ?? -1,
+              replicationFactor: this.options.replicationFactor ?? -1,
+              configEntries: Object.entries(topicConfig(s)).map(([name, value]) => ({ name, value })),
+            })),
+          });
+          this.logger.info({ topics: missing.map((s) => s.name) }, 'topics created');
+          return true;
+        } catch (error) {
+          if ((error as { retriable?: boolean }).retriable) return false;
+          throw error;
+        }
+      },
+      kafkaDefaults.topicReadyTimeoutMs,
+      `creating ${specs.map((s) => s.name).join(', ')}`,
+    );
     const names = specs.map((s) => s.name);
     await pollUntil(
       async () => {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
-        return topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        try {
+          const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
+          if (!(topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))) return false;
+          // On a broker that has just started, known leaders are not enough: wait until every partition answers.
+          for (const name of names) await this.admin.fetchTopicOffsets(name);
+          return true;
+        } catch (error) {
+          if ((error as { retriable?: boolean }).retriable) return false;
+          throw error;
+        }
       },
       kafkaDefaults.topicReadyTimeoutMs,
       `leaders of ${names.join(', ')}`,
