@@ -121,7 +121,10 @@ function routeLogs(logger: Logger): logCreator {
       // Every error response of every request (e.g. heartbeats answered "rebalancing" during a normal rebalance)
       // is logged at ERROR by kafkajs' connection layer; what matters is reported again by the layer that acts on it.
       const perRequest = namespace === 'Connection' && message.startsWith('Response ');
-      const method = perRequest ? 'debug' : level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'debug' : 'trace';
+      // An attempt kafkajs is about to retry (it carries retryCount, e.g. CONCURRENT_TRANSACTIONS between back-to-back
+      // transactions) is not a fault yet: a send that finally fails rejects, and its caller reports it.
+      const retried = typeof (fields as { retryCount?: unknown }).retryCount === 'number';
+      const method = perRequest || retried ? 'debug' : level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'debug' : 'trace';
       target[method]({ namespace, ...fields }, message);
     };
 }
