@@ -10,7 +10,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', 'node_modules/**', 'dist/**'],
+          exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/*.reliability.test.ts', 'node_modules/**', 'dist/**'],
           testTimeout: 20_000,
         },
       },
@@ -37,6 +37,19 @@ export default defineConfig({
           globalSetup: ['test/stack-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Fault injection on private services (test/reliability/): its own Kafka, PostgreSQL and Mosquitto, so no
+          // global setup; one long test (about 25 min with the issue's durations).
+          name: 'reliability',
+          sequence: { groupOrder: 3 },
+          include: ['**/*.reliability.test.ts'],
+          exclude: ['node_modules/**', 'dist/**'],
+          testTimeout: 3 * 3_600_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },

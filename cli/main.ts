@@ -2,6 +2,7 @@
 // declares its options there, and imports its composition root only when it runs (start-up stays fast).
 import { Command } from 'commander';
 import { oneLine } from '../platform/errors.ts';
+import { scrubber, secretValues } from '../platform/log.ts';
 import { commands } from './commands/index.ts';
 
 const program = new Command('linepulse')
@@ -14,7 +15,9 @@ for (const register of commands) register(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`linepulse: ${oneLine(error)}\n`);
-  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  // Scrubbed like every log line: an error may quote a connection string or a secret setting.
+  const scrub = scrubber(secretValues(process.env));
+  process.stderr.write(scrub(`linepulse: ${oneLine(error)}\n`));
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(scrub(`${error.stack}\n`));
   process.exit(1);
 }

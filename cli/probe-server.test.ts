@@ -22,4 +22,15 @@ describe('probe server > /metrics, /health, /ready', () => {
     expect(await ready.json()).toEqual({ status: 'degraded', ok: false, backlog: 42 });
     expect((await fetch(`${probe.url}/nothing`)).status).toBe(404);
   });
+
+  it('answers GET and HEAD only, with minimal security headers', async () => {
+    probe = await startProbeServer({ port: 0, metrics: createMetrics() });
+    const answer = await fetch(`${probe.url}/health`);
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const post = await fetch(`${probe.url}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
 });

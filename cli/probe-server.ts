@@ -1,5 +1,6 @@
 // The probe endpoints of a linepulse process on 127.0.0.1: /metrics (Prometheus), /health and /ready (200 when
 // the process reports itself fit, 503 otherwise, with its report as JSON). One server for every process kind.
+// GET and HEAD only; no rate limit (it listens on 127.0.0.1 and does no work a scrape could multiply).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../platform/metrics.ts';
@@ -23,6 +24,14 @@ export async function startProbeServer(options: {
   const health = options.health ?? (() => ({ ok: true }));
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    // Minimal hardening: read-only, never cached, never sniffed or framed (SECURITY.md).
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
     if (path === '/metrics') {
       void options.metrics.render().then(
         (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),

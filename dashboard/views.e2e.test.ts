@@ -240,6 +240,11 @@ describe('dashboard > views in the browser, with logins', () => {
     await page.fill('[data-testid="alarm-action-text"]', 'Insert changed; tool life counter set to 800 parts');
     await page.click('form.form button.primary');
     await expect.poll(() => page.locator('[data-testid="spc-alarm-status"]').textContent(), { timeout: 10_000 }).toBe('Cause assigned');
+    // The alarm's containment (chart serials from the first point of the pattern on), then an NCR draft from it.
+    await page.locator('[data-testid="spc-containment-serials"]').waitFor({ state: 'attached', timeout: 30_000 });
+    expect(await page.locator('[data-testid="spc-containment-serials"]').textContent()).toContain(`SN-${alarmIndex}`);
+    await page.click('[data-testid="alarm-ncr"]');
+    await expect.poll(() => page.locator('[data-testid="alarm-ncr-id"]').textContent(), { timeout: 10_000 }).toMatch(/^NCR-\d{6} · draft created$/);
     const audit = await (await fetch(`${server.url}/api/health`)).status;
     expect(audit).toBe(200);
     await page.waitForTimeout(500);

@@ -12,6 +12,7 @@ import { startOpcUaCollector, type OpcUaCollector } from './opcua/collector.ts';
 import { startMqttCollector } from './mqtt/collector.ts';
 import { startScannerCollector, type ScannerCollector } from './barcode/collector.ts';
 import { startForwarder, type Forwarder } from './outbox/forwarder.ts';
+import { startEdgeDeadLetters } from './dead-letter.ts';
 import { openOutbox, type Outbox } from './outbox/outbox.ts';
 
 export { edgeConfigSchema, parseEdgeConfig, loadEdgeConfig, type EdgeConfig, type EdgeConfigInput } from './config.ts';
@@ -113,7 +114,9 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     startOpcUaCollector({ config: endpoint, publish, logger, metrics, pkiDir: join(dataDir, 'pki', 'opcua'), now }),
   );
   collectors.push(...opcuaCollectors);
-  collectors.push(...config.mqtt.map((connection) => startMqttCollector({ config: connection, publish, logger, metrics, now })));
+  // Rejected source messages (bad JSON, oversized, unmapped) go to the dead-letter topic with the reason.
+  const deadLetters = startEdgeDeadLetters({ producer: options.producer, registry: metrics.registry, logger, now });
+  collectors.push(...config.mqtt.map((connection) => startMqttCollector({ config: connection, publish, logger, metrics, now, deadLetter: deadLetters.reject })));
   const scanners: ScannerCollector[] = config.scanners.map((scanner) => startScannerCollector({ config: scanner, publish, logger, metrics, now }));
   collectors.push(...scanners);
 
@@ -177,6 +180,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     async stop() {
       clearInterval(healthTimer);
       await Promise.all(collectors.map((c) => c.stop()));
+      await deadLetters.stop();
       outbox.flush();
       await forwarder.stop();
       outbox.close();

@@ -1,12 +1,13 @@
 // Edge metrics (prom-client) on the Registry the composition root passes in. Creating them twice on one registry
 // returns the existing ones, so several edge components (or tests) can share a registry.
-import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 export interface EdgeMetrics {
   registry: Registry;
   captured: Counter<'source' | 'topic'>;
   forwarded: Counter<'topic'>;
   forwardFailures: Counter;
+  forwardSeconds: Histogram;
   dropped: Counter<'reason'>;
   deadLettered: Counter<'topic'>;
   backlog: Gauge;
@@ -35,6 +36,8 @@ export function createEdgeMetrics(registry: Registry = new Registry()): EdgeMetr
     captured: counter('linepulse_edge_events_captured_total', 'Events captured by the collectors, per source and topic', ['source', 'topic']),
     forwarded: counter('linepulse_edge_events_forwarded_total', 'Events acknowledged by the bus', ['topic']),
     forwardFailures: counter('linepulse_edge_forward_failures_total', 'Failed forward attempts (the batch is retried with back-off)'),
+    forwardSeconds: once(registry, 'linepulse_edge_forward_batch_seconds', () =>
+      new Histogram({ name: 'linepulse_edge_forward_batch_seconds', help: 'Time to encode and send one outbox batch until the bus acknowledged it', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r })),
     dropped: counter('linepulse_edge_outbox_dropped_total', 'Events dropped by the outbox overflow policy', ['reason']),
     deadLettered: counter('linepulse_edge_outbox_dead_total', 'Events that could not be encoded, kept in the outbox dead table', ['topic']),
     backlog: gauge('linepulse_edge_outbox_backlog', 'Events stored in the outbox and not yet acknowledged by the bus'),

@@ -45,6 +45,8 @@ export interface PlantConfigForProcessors {
   processors?: Record<string, unknown>;
   calendars?: unknown;
   states?: unknown;
+  /** Input checks of the live runtime (platform/bus/guard.ts): size, clock skew, known equipment. */
+  input?: unknown;
 }
 
 function section(plant: PlantConfigForProcessors, name: string): Record<string, unknown> {

@@ -53,6 +53,16 @@ export const deadLetterHeaders = {
   time: 'x-dlq-time',
 } as const;
 
+/**
+ * Headers that follow an event through the pipeline, for log lines: `x-event-id` is the record's own eventId;
+ * `x-correlation-id` is the eventId of the raw event it started from (set by the edge or the gateway that
+ * captured it, copied by the processors onto everything derived from it, kept on dead letters).
+ */
+export const correlationHeaders = {
+  eventId: 'x-event-id',
+  correlationId: 'x-correlation-id',
+} as const;
+
 /** Splits an ISA-95 equipment path enterprise/site/area/line/cell/equipment; shorter paths are allowed for areas and lines. */
 export function parseEquipmentPath(path: string): string[] | null {
   const parts = path.split('/');

@@ -5,7 +5,10 @@ import type { ClickHouseStore } from './clickhouse/store.ts';
 import { applyAlarmAction, getAlarm, listAlarms, type AlarmAction, type AlarmListQuery, type AlarmView, type AuditEntryView } from './postgres/alarms.ts';
 import type { Db } from './postgres/db.ts';
 import { traceBackward, traceForward, type MaterialRef, type Trace, type TraceOptions } from './postgres/genealogy/index.ts';
+import { currentDispatch, type DispatchView } from './postgres/genealogy/work-orders.ts';
+import { createUser, listUsers, setUserDisabled, setUserRoles, type Role, type UserView } from './postgres/users.ts';
 import { listSpcLimitsAudit, type SpcLimitsAuditView } from './postgres/spc-audit.ts';
+import { createSpcQualityQueries, type SpcQualityQueries } from './spc-quality.ts';
 
 export interface PlanRow {
   equipment: string;
@@ -14,7 +17,7 @@ export interface PlanRow {
   workOrders: string[];
 }
 
-export interface ProductionQueries extends HistoryQueries {
+export interface ProductionQueries extends HistoryQueries, SpcQualityQueries {
   listAlarms(query: AlarmListQuery): Promise<{ alarms: AlarmView[]; total: number }>;
   getAlarm(alarmId: string): Promise<{ alarm: AlarmView; audit: AuditEntryView[] } | null>;
   alarmAction(alarmId: string, who: string, action: AlarmAction): Promise<{ alarm: AlarmView; audit: AuditEntryView[] }>;
@@ -22,16 +25,29 @@ export interface ProductionQueries extends HistoryQueries {
   trace(direction: 'backward' | 'forward', start: MaterialRef, options?: TraceOptions): Promise<Trace>;
   /** SPC control-limit changes (PostgreSQL spc_limits_audit), oldest first. */
   spcLimitsAudit(query: { characteristic?: string; equipment?: string; limit?: number; offset?: number }): Promise<SpcLimitsAuditView[]>;
+  /** The work order dispatched on each equipment under `scope` (latest dispatch event; `at`: as of then). */
+  currentDispatch(query: { scope: string; at?: number }): Promise<DispatchView[]>;
+  /** User administration (admin screen): list, create (never overwrites), set roles, disable. */
+  listUsers(): Promise<Array<UserView & { createdAt: number; updatedAt: number }>>;
+  createUser(user: { username: string; password: string; displayName?: string | null; roles: readonly Role[] }): Promise<'created' | 'exists'>;
+  setUserRoles(username: string, roles: readonly Role[]): Promise<boolean>;
+  setUserDisabled(username: string, disabled: boolean): Promise<boolean>;
 }
 
 export function createProductionQueries(stores: { clickhouse: ClickHouseStore; postgres: Db }): ProductionQueries {
   const db = stores.postgres;
   return {
     ...createHistoryQueries(stores.clickhouse),
+    ...createSpcQualityQueries(stores),
     listAlarms: (query) => listAlarms(db, query),
     getAlarm: (alarmId) => getAlarm(db, alarmId),
     alarmAction: (alarmId, who, action) => applyAlarmAction(db, alarmId, who, action),
     spcLimitsAudit: (query) => listSpcLimitsAudit(db, query),
+    currentDispatch: (query) => currentDispatch(db, query),
+    listUsers: () => listUsers(db),
+    createUser: (user) => db.transaction((tx) => createUser(tx, user)),
+    setUserRoles: (username, roles) => db.transaction((tx) => setUserRoles(tx, username, roles)),
+    setUserDisabled: (username, disabled) => setUserDisabled(db, username, disabled),
     trace: (direction, start, options) => (direction === 'backward' ? traceBackward(db, start, options) : traceForward(db, start, options)),
     async plannedFromWorkOrders(q) {
       // Operations with a planned window overlapping the range; an operation without a window counts whole when its

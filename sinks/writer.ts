@@ -319,12 +319,16 @@ export async function startSinks(options: StartSinksOptions): Promise<Sinks> {
   await consumer.start(async (batch) => {
     const name = topicByName.get(batch.topic);
     if (!name || batch.events.length === 0) return;
-    // Each decoded event with its record as consumed, for a dead letter that keeps the original bytes.
-    const raw = new Map(batch.raw.records.map((r) => [r.offset, r] as const));
+    // Each decoded event with its record as consumed, for a dead letter that keeps the original bytes. Both lists
+    // are in offset order (the decoded one lacks the dead-lettered records): one walk pairs them.
+    const raw = batch.raw.records;
     const items: SinkItem[] = [];
+    let j = 0;
     for (const record of batch.records) {
-      const source = raw.get(record.offset);
-      if (record.event !== null && source) items.push({ event: record.event, raw: source });
+      while (j < raw.length && raw[j]!.offset !== record.offset) j += 1;
+      if (j === raw.length) break;
+      if (record.event !== null) items.push({ event: record.event, raw: raw[j]! });
+      j += 1;
     }
     await batcher.add(name, items, { more: hasMore(batch.raw, maxBatchSize) });
   });

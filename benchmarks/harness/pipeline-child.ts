@@ -51,6 +51,8 @@ async function runProcessors(bus: Bus): Promise<() => Promise<unknown>> {
         changelogTopic: `${config.prefix}.${changelogTopicName(core.name)}`,
         topicNames: prefixedNames(config.prefix),
         deadLetterTopic: `${config.prefix}.dlq`,
+        // As `linepulse processors` runs them (processors/runtime/index.ts): one revision per window per transaction.
+        coalesce: true,
         ...(config.maxBatchSize ? { maxBatchSize: config.maxBatchSize } : {}),
         onCommit: (info) => {
           commits += 1;
@@ -91,6 +93,8 @@ async function runDrain(bus: Bus): Promise<void> {
     topicNames: { ...prefixedNames(`${config.prefix}.drain`), counts: config.input! },
     deadLetterTopic: `${config.prefix}.dlq`,
     idle: false,
+    // As in production (and as the peer's record cache does for its KTable): one revision per window per transaction.
+    coalesce: true,
     ...(config.maxBatchSize ? { maxBatchSize: config.maxBatchSize } : {}),
     onCommit: (info) => {
       const now = performance.now();

@@ -116,6 +116,10 @@ export interface ProcessFigures {
   rssMaxMb: number;
   /** Least-squares slope of RSS over the measured window, MB per minute (flat ≈ 0). */
   rssSlopeMbPerMin: number;
+  /** The same over the second half of the window only (after heaps and buffers have grown to their working size). */
+  rssSlopeSecondHalfMbPerMin: number;
+  /** Mean RSS of each full minute of the window, MB (empty for windows under a minute): the soak's series. */
+  rssByMinuteMb: number[];
 }
 
 /** Samples CPU and RSS of named processes once per `intervalMs` until stopped. */
@@ -172,9 +176,30 @@ export class ProcessSampler {
         rssEndMb: rss[rss.length - 1] ?? 0,
         rssMaxMb: rss.length ? Math.max(...rss) : 0,
         rssSlopeMbPerMin: Math.round(slope(use.map((p) => [p[0], p[2]] as [number, number])) * 60 * 100) / 100,
+        rssSlopeSecondHalfMbPerMin: Math.round(slope(secondHalf(use).map((p) => [p[0], p[2]] as [number, number])) * 60 * 100) / 100,
+        rssByMinuteMb: byMinute(use),
       };
     });
   }
+}
+
+function secondHalf(points: ReadonlyArray<[number, number, number]>): ReadonlyArray<[number, number, number]> {
+  if (points.length < 4) return points;
+  const mid = (points[0]![0] + points[points.length - 1]![0]) / 2;
+  return points.filter((p) => p[0] >= mid);
+}
+
+function byMinute(points: ReadonlyArray<[number, number, number]>): number[] {
+  if (points.length === 0) return [];
+  const start = points[0]![0];
+  const sums: Array<{ sum: number; n: number }> = [];
+  for (const [t, , rss] of points) {
+    const m = Math.floor((t - start) / 60);
+    (sums[m] ??= { sum: 0, n: 0 }).sum += rss;
+    sums[m]!.n += 1;
+  }
+  const full = Math.floor((points[points.length - 1]![0] - start) / 60);
+  return sums.slice(0, full).map((x) => Math.round((x.sum / Math.max(1, x.n)) * 10) / 10);
 }
 
 function slope(points: ReadonlyArray<[number, number]>): number {

@@ -22,6 +22,8 @@ interface BenchCliOptions {
   peerEvents?: number;
   ceilingRecords?: number;
   profile?: boolean;
+  /** `--soak` alone: true (10 minutes); `--soak 5`: minutes. */
+  soak?: boolean | number;
   out?: string;
   chart: boolean;
 }
@@ -58,6 +60,7 @@ export function registerBench(program: Command): void {
     .option('--peer-events <n>', 'PieceCount backlog drained by the counts processor and the peer (default 100000)', positive('--peer-events'))
     .option('--ceiling-records <n>', 'records for Kafka perf tools (default 200000)', positive('--ceiling-records'))
     .option('--profile', 'run the pipeline processes with node --cpu-prof (profiles under the results folder)')
+    .option('--soak [minutes]', 'RSS soak: the pipeline only (no references) for this many minutes (default 10), judged on the RSS slope of the second half', positive('--soak'))
     .option('--out <dir>', 'results folder (default benchmarks/results)')
     .option('--no-chart', 'do not render the PNG chart')
     .action(async (options: BenchCliOptions) => runBenchCommand(options));
@@ -73,9 +76,11 @@ async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
     process.env.KAFKA_BROKERS = up.env.KAFKA_BROKERS;
   }
   const defaults = benchDefaults(cli.smoke === true);
+  const soakMinutes = cli.soak === undefined || cli.soak === false ? null : cli.soak === true ? 10 : cli.soak;
   const options = {
     ...defaults,
     ...(cli.duration !== undefined ? { duration: cli.duration } : {}),
+    ...(soakMinutes !== null ? { duration: Math.round(soakMinutes * 60), soak: true } : {}),
     ...(cli.warmup !== undefined ? { warmup: cli.warmup } : {}),
     ...(cli.equipment !== undefined ? { equipment: Math.round(cli.equipment) } : {}),
     ...(cli.tags !== undefined ? { tags: Math.round(cli.tags) } : {}),
@@ -87,9 +92,9 @@ async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
     ...(cli.sinkDelayMs !== undefined ? { sinkDelayMs: cli.sinkDelayMs } : {}),
     ...(cli.peerEvents !== undefined ? { peerEvents: Math.round(cli.peerEvents) } : {}),
     ...(cli.ceilingRecords !== undefined ? { ceilingRecords: Math.round(cli.ceilingRecords) } : {}),
-    references: cli.references,
-    peer: cli.peer && defaults.peer && cli.references,
-    adapters: cli.adapters && defaults.adapters && cli.references,
+    references: cli.references && soakMinutes === null,
+    peer: cli.peer && defaults.peer && cli.references && soakMinutes === null,
+    adapters: cli.adapters && defaults.adapters && cli.references && soakMinutes === null,
     profile: cli.profile === true,
     chart: cli.chart,
     brokers: process.env.KAFKA_BROKERS.split(',').filter(Boolean),

@@ -71,6 +71,7 @@ export interface RunningDashboard {
 export async function startDashboard(deps: DashboardDeps): Promise<RunningDashboard> {
   const { ensureDashboardBuilt } = await import('../../dashboard/server/build.ts');
   const { startDashboardServer } = await import('../../dashboard/server/server.ts');
+  const { rateLimitFromEnv } = await import('../../dashboard/server/security.ts');
   const { createLiveHub } = await import('../../sinks/live/hub.ts');
   const { startLiveFeed } = await import('../../sinks/live/feed.ts');
   await ensureDashboardBuilt(deps.logger);
@@ -89,6 +90,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
       ...(deps.api ? { api: deps.api } : {}),
       ...(deps.auth ? { auth: deps.auth } : {}),
       ...(deps.extraRoutes ? { extraRoutes: deps.extraRoutes } : {}),
+      rateLimit: rateLimitFromEnv(),
       live: hub,
       logger: deps.logger,
       metrics: deps.metrics,

@@ -11,7 +11,8 @@ import { registerDashboard } from './dashboard.ts';
 import { registerSpc } from './spc.ts';
 import { registerBench } from './bench.ts';
 import { registerErp } from './erp.ts';
+import { registerUsers } from './users.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerStart, registerStack, registerEdge, registerSim, registerProcessors, registerReplay, registerSinks, registerDashboard, registerSpc, registerBench, registerErp];
+export const commands: RegisterCommand[] = [registerStart, registerStack, registerEdge, registerSim, registerProcessors, registerReplay, registerSinks, registerDashboard, registerSpc, registerBench, registerErp, registerUsers];

@@ -14,7 +14,7 @@ export function registerProcessors(program: Command): void {
   program
     .command('processors')
     .description('Run the stream processors (counts, alerts, ...) over Kafka with exactly-once effect')
-    .option('--config <file>', 'plant config file (YAML or JSON) with `processors`, `calendars`, `states` sections (default: $LINEPULSE_CONFIG)')
+    .option('--config <file>', 'plant config file (YAML or JSON) with `processors`, `calendars`, `states`, `input` sections (default: $LINEPULSE_CONFIG)')
     .option('--processors <names>', 'comma-separated subset of the processors to run (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', (v: string) => Number(v))
     .action(async (options: ProcessorsCliOptions) => {
@@ -29,7 +29,7 @@ export async function loadPlantConfigForProcessors(file: string): Promise<PlantC
   const root = await readPlantConfigFile(file);
   if (root.processors !== undefined && (typeof root.processors !== 'object' || root.processors === null || Array.isArray(root.processors)))
     throw new ConfigError(`${file}: processors`, 'must be a mapping of processor name -> settings');
-  return { processors: root.processors as Record<string, unknown> | undefined, calendars: root.calendars, states: root.states };
+  return { processors: root.processors as Record<string, unknown> | undefined, calendars: root.calendars, states: root.states, input: root.input };
 }
 
 async function runProcessors(options: ProcessorsCliOptions): Promise<void> {

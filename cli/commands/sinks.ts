@@ -7,6 +7,7 @@ import type { Bus } from '../../platform/bus/port.ts';
 import type { RuntimeEnv } from '../../platform/config/env.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { SinksConfig } from '../../sinks/config.ts';
+import type { ClickHouseStore } from '../../sinks/clickhouse/store.ts';
 
 interface SinksCliOptions {
   metricsPort?: number;
@@ -48,12 +49,13 @@ async function runSinks(options: SinksCliOptions): Promise<void> {
   const codec = await createCodec({ env, logger });
   const bus = await createBus(env, logger);
   const stores = await openStores({ env, logger, ...(config.retention ? { retention: config.retention } : {}) });
+  const clickhouse = await injectedOutage(stores.clickhouse, logger);
   const sinks = await startSinks({
     bus,
     codec,
     logger,
     metrics,
-    clickhouse: stores.clickhouse,
+    clickhouse,
     postgres: stores.postgres,
     groupId: options.group,
     ...config.batching,
@@ -100,6 +102,19 @@ export async function loadSinksConfig(file: string | undefined): Promise<SinksCo
   const { readPlantConfigFile } = await import('../plant-config.ts');
   const { parseSinksConfig } = await import('../../sinks/config.ts');
   return parseSinksConfig((await readPlantConfigFile(file)).sinks, file);
+}
+
+/**
+ * Fault injection (test/reliability/): with LINEPULSE_FAULT_CLICKHOUSE_FILE set, ClickHouse is unavailable to the
+ * writer while that file exists (sinks/clickhouse/outage.ts). Unset (always, outside that suite): the store itself.
+ */
+async function injectedOutage(store: ClickHouseStore, logger: Logger): Promise<ClickHouseStore> {
+  const file = process.env.LINEPULSE_FAULT_CLICKHOUSE_FILE;
+  if (!file) return store;
+  const { existsSync } = await import('node:fs');
+  const { withInjectedOutage } = await import('../../sinks/clickhouse/outage.ts');
+  logger.warn({ file }, 'fault injection: ClickHouse is unavailable while this file exists');
+  return withInjectedOutage(store, () => existsSync(file));
 }
 
 /** The bus of a separate process (Kafka; KAFKA_BROKERS is checked by the caller). */

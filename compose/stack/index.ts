@@ -10,8 +10,10 @@ import { databaseName, postgresService } from './services/postgres.ts';
 import { ccompatPath, registryService } from './services/registry.ts';
 import { serviceNames, type ServiceName, type StackEnv, type StackService } from './types.ts';
 
-export { serviceNames, type ServiceName, type StackEnv } from './types.ts';
+export { serviceNames, type ServiceName, type StackEnv, type StackService } from './types.ts';
 export { logsDir } from './proc.ts';
+export { kafkaService, type KafkaInstanceOptions } from './services/kafka.ts';
+export { postgresService, databaseName, type PostgresInstanceOptions } from './services/postgres.ts';
 
 const services: Record<ServiceName, StackService> = {
   kafka: kafkaService(),
@@ -118,6 +120,30 @@ export async function stackDown(options: { services?: readonly ServiceName[]; lo
     }),
   );
   return stopped.flat();
+}
+
+/**
+ * Starts a private instance of a service (`kafkaService({ port, controllerPort, home })`, `postgresService({ port,
+ * dataDir, log })`: own ports and state, not the shared stack) unless it runs, and waits until it answers. Returns
+ * its pid. The caller stops it with `service.stop()`.
+ */
+export async function instanceUp(service: StackService): Promise<number> {
+  let pid = service.pid();
+  if (pid !== undefined && (await service.ready())) return pid;
+  if (pid === undefined) {
+    if (await portOpen(service.port)) throw new ServiceUnreachableError(service.name, service.address, `port ${service.port} is taken`);
+    if (!service.installed()) await service.install();
+    try {
+      pid = await service.start();
+    } catch (error) {
+      throw failure(service, `start failed: ${describeCause(error)}`);
+    }
+  }
+  const outcome = await pollUntil(() => service.ready(), { timeoutMs: service.readyTimeoutMs, intervalMs: 250, giveUp: () => service.pid() === undefined });
+  if (outcome === 'gave-up') throw failure(service, 'the process exited before it was ready');
+  if (outcome === 'timeout') throw failure(service, `not ready after ${service.readyTimeoutMs / 1000} s`);
+  await service.afterReady?.();
+  return pid;
 }
 
 export type ServiceState = 'running' | 'starting' | 'stopped' | 'not installed';

@@ -18,6 +18,7 @@ import type { ProductionQueries } from '../../sinks/queries.ts';
 import { registerQueryApi, queryApiTags } from './api/index.ts';
 import { registerAuth, type AuthOptions } from './auth/index.ts';
 import { parseScope } from './scope.ts';
+import { registerHttpMetrics, registerSecurity, requestId, type RateLimitSettings } from './security.ts';
 import { loadStaticFiles, notBuiltPage } from './static.ts';
 import { countRangeRowSchema, countTotalSchema, errorSchema, healthSchema } from './schemas.ts';
 
@@ -53,6 +54,8 @@ export interface DashboardServerOptions {
   auth?: AuthOptions;
   /** More route plugins on the same server (ingest gateways: manual entry, ERP schedules), each with its prefix. */
   extraRoutes?: ReadonlyArray<{ plugin: FastifyPluginAsync; prefix: string }>;
+  /** Rate limits per client address (dashboard/server/security.ts; the CLI passes `rateLimitFromEnv()`); without it none (tests). */
+  rateLimit?: RateLimitSettings | false;
 }
 
 export interface DashboardServer {
@@ -78,7 +81,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    genReqId: requestId,
   });
+  await registerSecurity(app as unknown as FastifyInstance, options.rateLimit ?? false);
+  if (options.metrics) registerHttpMetrics(app as unknown as FastifyInstance, options.metrics);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -99,7 +105,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
     const status = error.validation ? 400 : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
-    void reply.status(status).send({ error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: status >= 500 ? 'the server could not answer; see its log' : error.message });
+    const name = status >= 500 ? 'Internal Server Error' : status === 429 ? 'Too Many Requests' : status === 413 ? 'Payload Too Large' : status === 415 ? 'Unsupported Media Type' : 'Bad Request';
+    void reply.status(status).send({ error: name, message: status >= 500 ? 'the server could not answer; see its log' : error.message });
   });
 
   app.get(
@@ -112,18 +119,33 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       },
     },
     async (_request, reply) => {
-      const components = options.health ? await options.health() : {};
-      const ok = Object.values(components).every((c) => c.up);
-      const stats = options.live.stats();
-      return reply.status(ok ? 200 : 503).send({
+      const answer = await healthAnswer();
+      return reply.status(answer.ok ? 200 : 503).send(answer.body);
+    },
+  );
+  // The probe paths every linepulse process serves (cli/probe-server.ts), for orchestrators: same answer.
+  for (const path of ['/health', '/ready']) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) => {
+      const answer = await healthAnswer();
+      return reply.status(answer.ok ? 200 : 503).send(answer.body);
+    });
+  }
+
+  async function healthAnswer() {
+    const components = options.health ? await options.health() : {};
+    const ok = Object.values(components).every((c) => c.up);
+    const stats = options.live.stats();
+    return {
+      ok,
+      body: {
         status: ok ? 'ok' : 'degraded',
         version: options.version ?? '0.1.0',
         time: Date.now(),
         components,
         live: { clients: io.engine.clientsCount, published: stats.published, emitted: stats.emitted, coalesced: stats.coalesced },
-      });
-    },
-  );
+      },
+    };
+  }
 
   app.get(
     '/api/counts',
@@ -204,7 +226,17 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 
   if (options.metrics) {
     const metrics = options.metrics;
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+    // Live fan-out figures (sinks/live hub), read at scrape time: updates in from the feed, out to the browsers.
+    const published = metrics.gauge({ name: 'linepulse_live_updates_published', help: 'Live updates the hub received from the live feed since start.' });
+    const emitted = metrics.gauge({ name: 'linepulse_live_updates_emitted', help: 'Live updates emitted to Socket.IO rooms since start (after coalescing).' });
+    const clients = metrics.gauge({ name: 'linepulse_live_clients', help: 'Connected Socket.IO clients.' });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const stats = options.live.stats();
+      published.set(stats.published);
+      emitted.set(stats.emitted);
+      clients.set(io.engine.clientsCount);
+      return reply.type(metrics.contentType).send(await metrics.render());
+    });
   }
 
   app.get('/api/*', { schema: { hide: true } }, async (request, reply) =>

@@ -19,6 +19,8 @@ export interface MqttCollectorOptions {
   logger: Logger;
   metrics: EdgeMetrics;
   now?: () => number;
+  /** Where rejected messages go (the dead-letter topic, through the edge), with the reason; never throws. */
+  deadLetter?: (message: { source: string; topic: string; payload: Buffer; reason: string }) => void;
 }
 
 export interface MqttCollector {
@@ -83,9 +85,11 @@ export function parseJsonMessage(mapping: JsonTopicConfig, levels: string[], pay
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
+  } catch (error) {
     const bare = text.trim();
     if (bare === '') return { ok: false, reason: 'empty payload' };
+    // A broken JSON document is not a bare text value.
+    if (bare.startsWith('{') || bare.startsWith('[') || bare.startsWith('"')) return { ok: false, reason: `malformed JSON: ${(error as Error).message.split('\n')[0]}` };
     doc = Number.isFinite(Number(bare)) ? Number(bare) : bare;
   }
   const isObject = doc !== null && typeof doc === 'object' && !Array.isArray(doc);
@@ -119,7 +123,14 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
   const sourceId = `mqtt:${config.id}`;
   const logger = options.logger.child({ component: 'edge.mqtt', source: sourceId });
   const now = options.now ?? Date.now;
-  const password = config.password ?? (config.passwordEnv ? process.env[config.passwordEnv] : undefined);
+  let password = config.password ?? (config.passwordEnv ? process.env[config.passwordEnv] : undefined);
+  if (config.passwordFile) {
+    try {
+      password = readFileSync(config.passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`edge.mqtt[${config.id}].passwordFile`, `cannot read ${config.passwordFile}: ${describeCause(error)}`);
+    }
+  }
   if (config.passwordEnv && password === undefined) throw new ConfigError(`edge.mqtt[${config.id}].passwordEnv`, `environment variable ${config.passwordEnv} is not set`);
   const readPem = (file: string | undefined, what: string) => {
     if (!file) return undefined;
@@ -155,8 +166,9 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
   };
   setConnected(false);
 
-  const reject = (reason: string, topic: string) => {
+  const reject = (reason: string, topic: string, payload?: Buffer) => {
     rejected += 1;
+    if (payload !== undefined) options.deadLetter?.({ source: sourceId, topic, payload, reason });
     metrics.sourceErrors.inc({ source: sourceId, kind: 'rejected-message' });
     const t = now();
     if (t - lastRejectLog > 5_000) {
@@ -222,6 +234,10 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
 
   client.on('message', (topic, payload) => {
     const edgeTime = now();
+    if (payload.length > config.maxMessageBytes) {
+      reject(`message of ${payload.length} bytes is larger than the limit of ${config.maxMessageBytes} (maxMessageBytes)`, topic, payload);
+      return;
+    }
     try {
       if (host && topic.startsWith(`${namespace}/`)) {
         const out = host.handle(topic, payload, edgeTime);
@@ -229,7 +245,7 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
           if (e.topic === 'telemetry' && e.event.outOfRange) metrics.outOfRange.inc({ source: sourceId });
           publish(e);
         }
-        for (const r of out.rejected) reject(r.reason, topic);
+        for (const r of out.rejected) reject(r.reason, topic, payload);
         for (const r of out.rebirth) requestRebirth(r.group, r.node, r.reason);
         return;
       }
@@ -240,7 +256,7 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
         matched = true;
         const result = parseJsonMessage(mapping, levels, payload);
         if (!result.ok) {
-          reject(result.reason, topic);
+          reject(result.reason, topic, payload);
           continue;
         }
         const ctx = { sourceId, edgeTime };
@@ -256,9 +272,9 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
           publish(e);
         }
       }
-      if (!matched) reject('no mapping matches the topic', topic);
+      if (!matched) reject('no mapping matches the topic', topic, payload);
     } catch (error) {
-      reject(`unexpected: ${describeCause(error)}`, topic);
+      reject(`unexpected: ${describeCause(error)}`, topic, payload);
     }
   });
 

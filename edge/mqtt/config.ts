@@ -64,7 +64,10 @@ export const mqttConnectionSchema = z.object({
   clientId: z.string().optional(),
   username: z.string().optional(),
   password: z.string().optional(),
+  /** Name of the environment variable holding the password. */
   passwordEnv: z.string().optional(),
+  /** File holding the password (a mounted secret); wins over `password` and `passwordEnv`. */
+  passwordFile: z.string().optional(),
   tls: z.object({
     /** PEM files: CA to trust, client certificate and key (mutual TLS). */
     ca: z.string().optional(),
@@ -79,6 +82,8 @@ export const mqttConnectionSchema = z.object({
    */
   cleanSession: z.boolean().default(false),
   reconnectPeriodMs: z.number().int().min(100).default(1_000),
+  /** Larger messages are rejected unparsed (dead-lettered with the reason). Default 256 KiB. */
+  maxMessageBytes: z.number().int().positive().default(256 * 1024),
   json: z.array(jsonTopicSchema).default([]),
   sparkplug: sparkplugSchema.optional(),
 }).refine((c) => c.json.length > 0 || c.sparkplug !== undefined, { message: 'map at least one JSON topic or Sparkplug group' });

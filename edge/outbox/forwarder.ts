@@ -11,6 +11,7 @@ import type { Producer, OutgoingRecord } from '../../platform/bus/port.ts';
 import type { Codec } from '../../platform/codec/port.ts';
 import { MalformedInputError, describeCause } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/log.ts';
+import { correlationHeaders } from '../../schemas/topics.ts';
 import { rawTopics, type RawTopic } from '../events.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { Outbox, StoredEvent } from './outbox.ts';
@@ -85,7 +86,9 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
         const encoded = await codec.encode(contract.topic, contract.schema, event);
         let list = byTopic.get(row.topic);
         if (!list) byTopic.set(row.topic, (list = []));
-        list.push({ key: row.key, value: encoded.value, headers: encoded.headers, timestamp: row.capturedAt });
+        // The raw event's id starts its correlation: processors copy it onto what they derive from it.
+        const eventId = `${row.sourceId}:${row.seq}`;
+        list.push({ key: row.key, value: encoded.value, headers: { ...encoded.headers, [correlationHeaders.eventId]: eventId, [correlationHeaders.correlationId]: eventId }, timestamp: row.capturedAt });
       } catch (error) {
         if (!(error instanceof MalformedInputError)) throw error;
         outbox.deadLetter(row, error.reason);
@@ -105,12 +108,14 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
         continue;
       }
       try {
+        const started = performance.now();
         const batches = await prepare(rows, now());
         sendingSince = now();
         await Promise.all(batches.map((b) => producer.send(rawTopics[b.topic].topic, b.records)));
         sendingSince = null;
         outbox.ack(rows.map((r) => r.id));
         for (const b of batches) metrics.forwarded.inc({ topic: rawTopics[b.topic].topic }, b.records.length);
+        metrics.forwardSeconds.observe((performance.now() - started) / 1000);
         if (failing) logger.info({ backlog: outbox.size() }, 'edge forwarding to the bus resumed');
         failing = false;
         backoff = initialMs;

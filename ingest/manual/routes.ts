@@ -21,7 +21,7 @@ import type { z } from 'zod';
 import type { TypedProducer } from '../../platform/bus/typed.ts';
 import type { Logger } from '../../platform/log.ts';
 import { oneLine } from '../../platform/errors.ts';
-import { topics } from '../../schemas/topics.ts';
+import { correlationHeaders, topics } from '../../schemas/topics.ts';
 import { createSequencer, type Sequencer } from './sequencer.ts';
 import {
   RequestRejected,
@@ -185,7 +185,8 @@ export function manualEntryRoutes(options: ManualEntryOptions): FastifyPluginAsy
             throw error;
           }
           try {
-            await options.publish.send('measurements', stamped.events);
+            // The request id (echoed as x-request-id) follows the events as their correlation id.
+            await options.publish.send('measurements', stamped.events, { headers: { [correlationHeaders.correlationId]: request.id } });
           } catch (error) {
             sequencer.forget(stamped.events.filter((_e, i) => !stamped.repeated[i]));
             log.warn({ err: oneLine(error), events: stamped.events.length }, 'manual measurements not published');
@@ -220,7 +221,7 @@ export function manualEntryRoutes(options: ManualEntryOptions): FastifyPluginAsy
           throw error;
         }
         try {
-          await options.publish.send('spcCommands', [command]);
+          await options.publish.send('spcCommands', [command], { headers: { [correlationHeaders.correlationId]: request.id } });
         } catch (error) {
           log.warn({ err: oneLine(error), commandId: command.eventId }, 'SPC command not published');
           return reject(reply, 503, [], `not published: ${oneLine(error)}`);

@@ -203,6 +203,67 @@ function isFenced(error: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // The bus
 
+/**
+ * Errors after which an idempotent producer's sequence numbers no longer match the broker's, so that every later
+ * send fails the same way: only a new producer id (a new producer) gets it going again.
+ */
+const producerIdErrors = /OUT_OF_ORDER_SEQUENCE_NUMBER|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|out of order sequence number|producer id/i;
+
+/** True when `error` (or an error it wraps) says the producer's id or sequence numbers are out of step. */
+export function needsNewProducerId(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { type?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && producerIdErrors.test(e.type)) return true;
+  if (typeof e.message === 'string' && producerIdErrors.test(e.message)) return true;
+  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return inner.some((x) => needsNewProducerId(x, depth + 1));
+}
+
+interface SendingProducer<M> {
+  send(message: M): Promise<unknown>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * An idempotent producer that replaces itself when the broker reports its sequence numbers out of step. kafkajs
+ * numbers each partition's batches on the client; a batch in flight when the connection is cut (a network cut, a
+ * broker killed) may or may not have reached the log, and kafkajs then keeps sending with sequence numbers the
+ * broker rejects (OUT_OF_ORDER_SEQUENCE_NUMBER) on every retry, forever: the edge's outbox stopped forwarding
+ * after a 10-minute cut in the fault-injection suite. The failed send still fails (the caller keeps the records and
+ * retries, e.g. the outbox); the next send goes through a new producer id. Records sent again are duplicates only
+ * downstream, where the processors drop them by (source, seq).
+ */
+export function resettingProducer<M>(first: SendingProducer<M>, create: () => Promise<SendingProducer<M>>, logger: Pick<Logger, 'warn'>): SendingProducer<M> {
+  let current = first;
+  let replacing: Promise<void> | null = null;
+  return {
+    async send(message) {
+      if (replacing) await replacing.catch(() => undefined);
+      const used = current;
+      try {
+        return await used.send(message);
+      } catch (error) {
+        if (needsNewProducerId(error) && used === current && !replacing) {
+          replacing = (async () => {
+            const next = await create();
+            current = next;
+            logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'producer sequence out of step with the broker: replaced by a new producer id');
+            await used.disconnect().catch(() => undefined);
+          })().finally(() => {
+            replacing = null;
+          });
+          await replacing.catch(() => undefined);
+        }
+        throw error;
+      }
+    },
+    async disconnect() {
+      if (replacing) await replacing.catch(() => undefined);
+      await current.disconnect();
+    },
+  };
+}
+
 const producerRetry = { initialRetryTime: 300, retries: 5, maxRetryTime: 10_000 };
 /**
  * Transactional producers retry sooner: a transaction begun right after the previous one committed is answered
@@ -282,8 +343,12 @@ class KafkajsBus implements Bus {
   }
 
   async producer(): Promise<Producer> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: murmur2Partitioner, retry: producerRetry });
-    await producer.connect();
+    const create = async () => {
+      const created = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: murmur2Partitioner, retry: producerRetry });
+      await created.connect();
+      return created;
+    };
+    const producer = resettingProducer(await create(), create, this.logger);
     const handle: Producer = {
       send: async (topic, records) => {
         for (const chunk of chunkBySize(records)) await producer.send({ topic, acks: -1, messages: toKafkajsMessages(chunk) });

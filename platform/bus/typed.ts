@@ -13,6 +13,7 @@
 import {
   type TopicContract,
   type TopicName,
+  correlationHeaders,
   deadLetterHeaders,
   deadLetterTopic,
   topics as topicTable,
@@ -20,6 +21,7 @@ import {
 import type * as Events from '../../schemas/generated/types.ts';
 import type { Codec } from '../codec/port.ts';
 import { MalformedInputError } from '../errors.ts';
+import type { InputGuard } from './guard.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ConsumedBatch, ConsumedRecord, Consumer, ConsumerOptions, Headers, OutgoingRecord, Producer, TopicSpec, Bus } from './port.ts';
@@ -204,6 +206,19 @@ export interface TypedConsumerOptions<R extends TopicRef> {
   deadLetter: DeadLetterOptions;
   /** Commit mode, start position, batch size, isolation and rebalance callback (see ConsumerOptions). */
   consumer?: Omit<ConsumerOptions, 'groupId' | 'topics'>;
+  /** Checks beyond the schema (size, clock skew, known equipment; platform/bus/guard.ts): a failing record is dead-lettered. */
+  guard?: InputGuard;
+}
+
+/** A record the guard refused: dead-lettered like a malformed one, counted by reason. */
+class RejectedInputError extends MalformedInputError {
+  constructor(
+    readonly kind: string,
+    reason: string,
+    where: string,
+  ) {
+    super(reason, where);
+  }
 }
 
 export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOptions<R>): TypedConsumer<EventOf<R>> {
@@ -215,6 +230,21 @@ export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOp
     name: 'linepulse_dead_letters_total',
     help: 'Records that could not be decoded or validated and went to the dead-letter topic.',
     labelNames: ['topic', 'consumer'] as const,
+  });
+  const rejectedInput = options.metrics.counter({
+    name: 'linepulse_input_rejected_total',
+    help: 'Records dead-lettered, by reason: malformed (decoding or schema), oversized, future-timestamp, unknown-equipment.',
+    labelNames: ['topic', 'consumer', 'reason'] as const,
+  });
+  // Every consumer's own series, whatever it does with the events: records in, lag behind the end of each
+  // partition after the last batch, and how long the handler took per batch.
+  const recordsIn = options.metrics.counter({ name: 'linepulse_consumer_records_total', help: 'Records received by a consumer group (dead-lettered ones included).', labelNames: ['topic', 'consumer'] as const });
+  const lag = options.metrics.gauge({ name: 'linepulse_consumer_lag', help: 'Records behind the end of the partition after the last batch, per consumer group.', labelNames: ['topic', 'partition', 'consumer'] as const });
+  const batchSeconds = options.metrics.histogram({
+    name: 'linepulse_consumer_batch_seconds',
+    help: 'Time a consumer group took to decode and handle one batch.',
+    labelNames: ['consumer'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
   const consumer: Consumer = options.bus.consumer({ ...options.consumer, groupId: options.groupId, topics: [...contracts.keys()] });
 
@@ -229,7 +259,12 @@ export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOp
       } catch (error) {
         if (!(error instanceof MalformedInputError)) throw error;
         rejected.push(deadLetterRecord(record, error.message, options.groupId));
-        logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'record dead-lettered');
+        const kind = error instanceof RejectedInputError ? error.kind : 'malformed';
+        rejectedInput.inc({ topic: batch.topic, consumer: options.groupId, reason: kind });
+        logger.warn(
+          { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message, rejection: kind, ...correlationOf(record.headers) },
+          'record dead-lettered',
+        );
       }
     }
     if (rejected.length > 0) {
@@ -250,20 +285,45 @@ export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOp
   }
 
   async function decodeRecord(contract: TopicContract, record: ConsumedRecord): Promise<E | null> {
+    const where = `${record.topic}/${record.partition}@${record.offset}`;
     if (record.value === null) {
       if (contract.compacted) return null;
-      throw new MalformedInputError('null value (a tombstone) on a topic that is not compacted', `${record.topic}/${record.partition}@${record.offset}`);
+      throw new MalformedInputError('null value (a tombstone) on a topic that is not compacted', where);
     }
-    return (await options.codec.decode(record.topic, contract.schema, record.value, record.headers)) as E;
+    const guard = options.guard;
+    const tooBig = guard?.checkRecord(record);
+    if (tooBig) throw new RejectedInputError(tooBig.reason, tooBig.message, where);
+    const event = (await options.codec.decode(record.topic, contract.schema, record.value, record.headers)) as E;
+    const refused = guard?.checkEvent(event, record);
+    if (refused) throw new RejectedInputError(refused.reason, refused.message, where);
+    return event;
   }
 
   return {
-    start: (handler) => consumer.start(async (batch) => handler(await decodeBatch(batch))),
+    start: (handler) =>
+      consumer.start(async (batch) => {
+        const started = performance.now();
+        await handler(await decodeBatch(batch));
+        batchSeconds.observe({ consumer: options.groupId }, (performance.now() - started) / 1000);
+        recordsIn.inc({ topic: batch.topic, consumer: options.groupId }, batch.records.length);
+        const behind = Number(batch.highWatermark) - Number(batch.nextOffset);
+        if (Number.isFinite(behind)) lag.set({ topic: batch.topic, partition: String(batch.partition), consumer: options.groupId }, Math.max(0, behind));
+      }),
     stop: () => consumer.stop(),
     get done() {
       return consumer.done;
     },
   };
+}
+
+/** The correlation fields of a record for its log lines: the correlation id and event id headers, when present. */
+export function correlationOf(headers: Headers): { correlationId?: string; eventId?: string } {
+  const out: { correlationId?: string; eventId?: string } = {};
+  const c = headers[correlationHeaders.correlationId];
+  const e = headers[correlationHeaders.eventId];
+  if (c !== undefined) out.correlationId = c;
+  if (e !== undefined) out.eventId = e;
+  return out;
 }
 
 function metadata(record: ConsumedRecord): Omit<TypedRecord<never>, 'event'> {

@@ -1,5 +1,6 @@
 // Process environment -> validated runtime settings. Every service switches from its embedded default to the
 // real one by setting one variable, with no code change.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -43,9 +44,30 @@ const envSchema = z.object({
 
 export type RuntimeEnv = z.infer<typeof envSchema> & { dataDir: string };
 
+/**
+ * Connection URLs that may carry a password, each also readable from a file named by `<NAME>_FILE` (a mounted
+ * Docker/Kubernetes secret). The Kafka SASL secrets and the dashboard's secrets have their own `*_FILE` variables.
+ */
+export const urlSecretVariables = ['DATABASE_URL', 'CLICKHOUSE_URL', 'MQTT_URL', 'SCHEMA_REGISTRY_URL'] as const;
+
+function withFileSecrets(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  for (const name of urlSecretVariables) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) throw new ConfigError(`environment variable ${name}`, `set either ${name} or ${name}_FILE, not both`);
+    try {
+      out[name] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`environment variable ${name}_FILE`, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return out;
+}
+
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = withFileSecrets(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

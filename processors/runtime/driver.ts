@@ -94,6 +94,13 @@ export interface Driver<S, C> {
 
 const defaults = { dedupHorizonMs: 10 * 60_000, maxRememberedIds: 20_000 };
 
+/**
+ * The eventId of the input whose processing produced each output (for correlation ids in the live adapter's
+ * headers and logs). Outputs of a watermark (timers, window closes) have none. Weak: nothing is kept alive.
+ */
+export const inputOf = new WeakMap<CoreOutput, string>();
+
+
 function compareBuffered(a: Buffered, b: Buffered): number {
   if (a.eventTime !== b.eventTime) return a.eventTime - b.eventTime;
   if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
@@ -130,7 +137,10 @@ export function createDriver<S, C>(core: ProcessorCore<S, C>, config: C, options
     const input: CoreInput = { topic: item.topic, key, value: item.value, eventTime: item.eventTime, eventId: item.eventId, late };
     const result = core.process(state.core, input, config);
     state.core = result.state;
-    for (const o of result.outputs) outputs.push(o);
+    for (const o of result.outputs) {
+      outputs.push(o);
+      inputOf.set(o, item.eventId);
+    }
   };
 
   const advanceTo = (state: KeyState<S>, key: string, watermark: number, outputs: CoreOutput[]): void => {

@@ -1,6 +1,7 @@
 // The processors' public API for composition roots (cli/commands/processors.ts, cli/commands/start.ts, benchmarks):
 // run every registered core live over a bus, or replay recorded events offline.
 import type { Bus } from '../../platform/bus/port.ts';
+import { createInputGuard, parseInputGuardConfig, type InputGuard } from '../../platform/bus/guard.ts';
 import type { Codec } from '../../platform/codec/port.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Metrics } from '../../platform/metrics.ts';
@@ -30,6 +31,8 @@ export interface StartProcessorsOptions {
   coalesce?: boolean;
   /** When key states are written and input offsets committed (default: every 10 s, and when a task goes quiet). */
   checkpoint?: Partial<CheckpointOptions>;
+  /** Input checks beyond the schema (platform/bus/guard.ts); default: from the plant config's `input` section, or its defaults. */
+  guard?: InputGuard;
 }
 
 export interface RunningProcessors {
@@ -44,6 +47,7 @@ export interface RunningProcessors {
  */
 export async function startProcessors(options: StartProcessorsOptions): Promise<RunningProcessors> {
   const bound = bindProcessors(options.plant ?? {}, options.only);
+  const guard = options.guard ?? createInputGuard(parseInputGuardConfig(options.plant?.input));
   const started: LiveProcessor[] = [];
   const stop = async () => {
     await Promise.all(started.map((p) => p.stop()));
@@ -62,6 +66,7 @@ export async function startProcessors(options: StartProcessorsOptions): Promise<
           ...(options.topicNames ? { topicNames: options.topicNames } : {}),
           ...(options.driver ? { driver: options.driver } : {}),
           ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+          guard,
           coalesce: options.coalesce ?? true,
         }),
       );

@@ -21,14 +21,15 @@
 // - A failed batch or commit stops the consumer (see the bus port); the runtime starts a new one after a pause,
 //   which restores state from the changelog: nothing is lost and nothing is applied twice.
 import type { CoreOutput, ProcessorCore } from '../contract.ts';
-import { deadLetterHeaders, deadLetterTopic, topics, type TopicContract, type TopicName } from '../../schemas/topics.ts';
+import { correlationHeaders, deadLetterHeaders, deadLetterTopic, topics, type TopicContract, type TopicName } from '../../schemas/topics.ts';
 import type { Bus, OutgoingRecord, PartitionOffset, Producer, RebalanceEvent, TransactionalProducer } from '../../platform/bus/port.ts';
 import { TransactionFencedError } from '../../platform/bus/port.ts';
-import { createTypedConsumer, encodeEvents, type TypedBatch, type TypedConsumer, type TypedRecord } from '../../platform/bus/typed.ts';
+import { correlationOf, createTypedConsumer, encodeEvents, type TypedBatch, type TypedConsumer, type TypedRecord } from '../../platform/bus/typed.ts';
+import type { InputGuard } from '../../platform/bus/guard.ts';
 import type { Codec } from '../../platform/codec/port.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { createDriver, deserializeKeyState, eventFields, serializeKeyState, type DriverOptions, type KeyState } from './driver.ts';
+import { createDriver, deserializeKeyState, eventFields, inputOf, serializeKeyState, type DriverOptions, type KeyState } from './driver.ts';
 import { changelogTopicName, journalRecord, restorePartitions, stateRecord } from './changelog.ts';
 import { journalJson, offsetBefore, parseJournal, type Journal, type JournalEntry } from './journal.ts';
 
@@ -80,6 +81,8 @@ export interface LiveProcessorOptions<S, C> {
   topicNames?: Partial<Record<TopicName, string>>;
   /** Default linepulse.deadletter.v1. */
   deadLetterTopic?: string;
+  /** Input checks beyond the schema (size, future timestamps, unknown equipment): failing records are dead-lettered. */
+  guard?: InputGuard;
   /** Idle-key watermark advance; default { tickMs: 1000, afterMs: 2000 }; false: off (watermarks move on events only). */
   idle?: IdleOptions | false;
   /**
@@ -214,6 +217,8 @@ class LiveRuntime<S, C> implements LiveProcessor {
   private readonly now: () => number;
   private readonly checkpointing: CheckpointOptions;
   private readonly tasks = new Map<number, Task<S>>();
+  /** Input eventId -> its `x-correlation-id`, when that differs from the eventId (the most recent 10 000). */
+  private readonly correlations = new Map<string, string>();
   /** Dead letters of batches being decoded, by `<kafka topic>|<partition>`, until their batch is handled. */
   private readonly pendingDeadLetters = new Map<string, HeldDeadLetter[]>();
   private consumer: TypedConsumer<unknown> | null = null;
@@ -353,6 +358,7 @@ class LiveRuntime<S, C> implements LiveProcessor {
       logger: this.log,
       metrics: this.options.metrics,
       deadLetter: { producer: deferredDeadLetters, topic: this.dlqTopic },
+      ...(this.options.guard ? { guard: this.options.guard } : {}),
       consumer: {
         commit: 'in-transaction',
         readCommitted: true,
@@ -558,7 +564,7 @@ class LiveRuntime<S, C> implements LiveProcessor {
     const fields = eventFields(record.event);
     const key = record.key;
     if (fields === null || key === null) {
-      if (outputs !== null) this.log.warn({ topic, partition: record.partition, offset: record.offset }, 'record without key, eventId or eventTime skipped');
+      if (outputs !== null) this.log.warn({ topic, partition: record.partition, offset: record.offset, ...correlationOf(record.headers) }, 'record without key, eventId or eventTime skipped');
       return false;
     }
     const state = task.states.get(key) ?? this.driver.initialKeyState(key);
@@ -567,6 +573,11 @@ class LiveRuntime<S, C> implements LiveProcessor {
     task.lastArrival.set(key, arrivedAt);
     task.dirty.add(key);
     if (outputs !== null) {
+      const correlation = record.headers[correlationHeaders.correlationId];
+      if (correlation !== undefined && correlation !== fields.eventId) {
+        this.correlations.set(fields.eventId, correlation);
+        if (this.correlations.size > 10_000) this.correlations.delete(this.correlations.keys().next().value!);
+      }
       for (const o of result.outputs) outputs.push(o);
       if (result.duplicate) this.m.duplicates.inc();
       if (result.late) this.m.late.inc();
@@ -636,7 +647,19 @@ class LiveRuntime<S, C> implements LiveProcessor {
     for (const [name, list] of byTopic) {
       const contract = this.contracts.get(name);
       if (!contract) throw new Error(`${this.name} emitted to ${name}, which is not among its outputs`);
-      encoded.push(await encodeEvents(this.options.codec, contract, list.map((o) => o.value) as never[], { key: (_event, i) => list[i]!.key }));
+      const batch = await encodeEvents(this.options.codec, contract, list.map((o) => o.value) as never[], { key: (_event, i) => list[i]!.key });
+      for (const [i, record] of batch.records.entries()) {
+        const output = list[i]!;
+        const eventId = (output.value as { eventId?: unknown }).eventId;
+        const input = inputOf.get(output);
+        const cause = input === undefined ? undefined : (this.correlations.get(input) ?? input);
+        record.headers = {
+          ...record.headers,
+          ...(typeof eventId === 'string' ? { [correlationHeaders.eventId]: eventId } : {}),
+          ...(cause !== undefined ? { [correlationHeaders.correlationId]: cause } : {}),
+        };
+      }
+      encoded.push(batch);
     }
     let journal: Journal = { v: 1, base: task.journal?.base ?? {}, entries: appendEntries(task.journal?.entries ?? [], what.entries) };
     let json = journalJson(journal);

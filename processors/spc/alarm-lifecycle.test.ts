@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SpcAlarm } from '../../schemas/generated/types.ts';
-import { acknowledge, assignCause, close, comment, LifecycleError, raise, replay } from './alarm-lifecycle.ts';
+import { acknowledge, assignCause, close, comment, draftNcr, LifecycleError, raise, replay } from './alarm-lifecycle.ts';
 
 const alarm: SpcAlarm = {
   eventId: 'spc-alarm:flow-width:43:1',
@@ -68,5 +68,20 @@ describe('SPC > alarm lifecycle', () => {
     expect(() => comment(closed, 'x', 14, 'late note')).toThrow('is closed');
     expect(() => replay([])).toThrow('empty audit trail');
     expect(() => replay([{ ...raised.audit[0]!, seq: 2 }])).toThrow('has seq 2');
+  });
+});
+
+describe('SPC alarm lifecycle > NCR drafts', () => {
+  it('records a draft in any status, closed included, without changing the status; replays from the trail', () => {
+    const raised = raise(alarm, 'spc', 1_000);
+    const drafted = draftNcr(raised, 'qe.anna', 1_100, 'NCR-000001');
+    expect(drafted.status).toBe('RAISED');
+    expect(drafted.audit.at(-1)).toMatchObject({ seq: 2, from: 'RAISED', to: 'RAISED', action: { kind: 'NCR_DRAFT', ncrId: 'NCR-000001' } });
+    const closed = close(assignCause(acknowledge(drafted, 'qe', 1_200), 'qe', 1_300, 'worn tool', 'tool changed'), 'qe', 1_400);
+    const after = draftNcr(closed, 'qe', 1_500, 'NCR-000002');
+    expect(after.status).toBe('CLOSED');
+    expect(replay(after.audit)).toEqual(after);
+    expect(() => draftNcr(raised, 'qe', 1_100, ' ')).toThrow(LifecycleError);
+    expect(() => draftNcr(raised, 'qe', 999, 'NCR-1')).toThrow(/before the last step/);
   });
 });

@@ -11,7 +11,9 @@ export type AuditAction =
   | { readonly kind: 'ACKNOWLEDGE'; readonly note: string | null }
   | { readonly kind: 'ASSIGN_CAUSE'; readonly assignableCause: string; readonly correctiveAction: string }
   | { readonly kind: 'CLOSE'; readonly note: string | null }
-  | { readonly kind: 'COMMENT'; readonly text: string };
+  | { readonly kind: 'COMMENT'; readonly text: string }
+  /** A nonconformance report was drafted from the alarm (any status, closed included; status unchanged). */
+  | { readonly kind: 'NCR_DRAFT'; readonly ncrId: string };
 
 export interface AuditEntry {
   /** 1, 2, 3, ... without gaps. */
@@ -42,8 +44,8 @@ export class LifecycleError extends Error {
   }
 }
 
-/** Which action may follow which status (COMMENT: any time, status unchanged). */
-const transitions: Record<Exclude<AuditAction['kind'], 'RAISE' | 'COMMENT'>, { from: readonly AlarmStatus[]; to: AlarmStatus }> = {
+/** Which action may follow which status (COMMENT: any time before closing; NCR_DRAFT: any time; both leave the status). */
+const transitions: Record<Exclude<AuditAction['kind'], 'RAISE' | 'COMMENT' | 'NCR_DRAFT'>, { from: readonly AlarmStatus[]; to: AlarmStatus }> = {
   ACKNOWLEDGE: { from: ['RAISED'], to: 'ACKNOWLEDGED' },
   // a cause can be revised until the alarm is closed; each revision is a new entry
   ASSIGN_CAUSE: { from: ['ACKNOWLEDGED', 'CAUSE_ASSIGNED'], to: 'CAUSE_ASSIGNED' },
@@ -67,7 +69,9 @@ function apply(c: AlarmCase | null, who: string, at: number, action: AuditAction
   const last = c.audit[c.audit.length - 1]!;
   if (at < last.at) throw new LifecycleError(`alarm ${c.alarmId}: ${action.kind} at ${at} is before the last step (${last.at})`);
   let to: AlarmStatus = c.status;
-  if (action.kind !== 'COMMENT') {
+  if (action.kind === 'NCR_DRAFT') {
+    nonEmpty(action.ncrId, 'NCR id');
+  } else if (action.kind !== 'COMMENT') {
     const t = transitions[action.kind];
     if (!t.from.includes(c.status)) throw new LifecycleError(`alarm ${c.alarmId} is ${c.status}: cannot ${action.kind.toLowerCase().replace('_', ' ')}`);
     to = t.to;
@@ -107,6 +111,11 @@ export function close(c: AlarmCase, who: string, at: number, note: string | null
 
 export function comment(c: AlarmCase, who: string, at: number, text: string): AlarmCase {
   return apply(c, who, at, { kind: 'COMMENT', text: nonEmpty(text, 'comment') });
+}
+
+/** Records that an NCR was drafted from the alarm (the sink keeps one per alarm: sinks/postgres/ncr.ts). */
+export function draftNcr(c: AlarmCase, who: string, at: number, ncrId: string): AlarmCase {
+  return apply(c, who, at, { kind: 'NCR_DRAFT', ncrId });
 }
 
 /** Rebuilds a case from its audit trail alone (what a store of append-only rows gives back). */

@@ -62,3 +62,33 @@ describe('SPC > containment > through genealogy', () => {
     expect(g.truncated).toBe(true);
   });
 });
+
+describe('SPC > containment > through genealogy > paths', () => {
+  it('gives every material the chain of links from the chart serial or lot it was reached from, shortest first', () => {
+    const c = { serials: ['S1'], lots: ['L1'] };
+    const link = (depth: number, child: [string, string], parent: [string, string], relation: string) => ({
+      depth,
+      childKind: child[0] as 'SERIAL',
+      childId: child[1],
+      parentKind: parent[0] as 'SERIAL',
+      parentId: parent[1],
+      relation,
+    });
+    const traces = [
+      { start: { kind: 'SERIAL' as const, id: 'S1' }, truncated: false, links: [link(1, ['SERIAL', 'S1'], ['SERIAL', 'ASSY-1'], 'CONSUMED_INTO'), link(2, ['SERIAL', 'ASSY-1'], ['CONTAINER', 'BOX-3'], 'CONTAINED_IN'), link(3, ['CONTAINER', 'BOX-3'], ['CONTAINER', 'PAL-7'], 'CONTAINED_IN')] },
+      { start: { kind: 'LOT' as const, id: 'L1' }, truncated: false, links: [link(1, ['LOT', 'L1'], ['SERIAL', 'S9'], 'MADE_FROM'), link(2, ['SERIAL', 'S9'], ['CONTAINER', 'PAL-7'], 'CONTAINED_IN')] },
+    ];
+    const g = expandThroughGenealogy(c, traces);
+    const byId = new Map(g.materials.map((m) => [m.id, m]));
+    expect(byId.get('S1')!.path).toEqual([{ kind: 'SERIAL', id: 'S1', relation: null }]);
+    expect(byId.get('BOX-3')!.path.map((p) => `${p.relation ?? ''}>${p.id}`)).toEqual(['>S1', 'CONSUMED_INTO>ASSY-1', 'CONTAINED_IN>BOX-3']);
+    // PAL-7 is nearer through the lot (depth 2) than through S1 (depth 3): that path wins.
+    expect(byId.get('PAL-7')).toMatchObject({ depth: 2, via: 'L1' });
+    expect(byId.get('PAL-7')!.path.map((p) => `${p.kind} ${p.id}`)).toEqual(['LOT L1', 'SERIAL S9', 'CONTAINER PAL-7']);
+  });
+
+  it('falls back to start -> material when the trace has no child side', () => {
+    const g = expandThroughGenealogy({ serials: ['S1'], lots: [] }, [{ start: { id: 'S1' }, truncated: false, links: [{ parentKind: 'SERIAL', parentId: 'A', depth: 1 }] }]);
+    expect(g.materials.at(-1)!.path).toEqual([{ kind: 'SERIAL', id: 'S1', relation: null }, { kind: 'SERIAL', id: 'A', relation: null }]);
+  });
+});

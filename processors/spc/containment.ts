@@ -112,8 +112,24 @@ export type MaterialKindName = 'LOT' | 'SERIAL' | 'CONTAINER';
 /** The part of a forward trace (sinks/postgres/genealogy `traceForward`) containment needs: structurally compatible. */
 export interface ForwardTrace {
   readonly start: { readonly kind?: MaterialKindName; readonly id: string };
-  readonly links: ReadonlyArray<{ readonly parentKind: MaterialKindName; readonly parentId: string; readonly depth: number }>;
+  /** The child side and relation (TraceLink has them) give each material its path; without them the path is start -> material. */
+  readonly links: ReadonlyArray<{
+    readonly parentKind: MaterialKindName;
+    readonly parentId: string;
+    readonly depth: number;
+    readonly childKind?: MaterialKindName;
+    readonly childId?: string;
+    readonly relation?: string;
+  }>;
   readonly truncated: boolean;
+}
+
+/** One material on the way from a chart serial or lot to a suspect material; `relation` links it to the step before. */
+export interface PathStep {
+  readonly kind: MaterialKindName;
+  readonly id: string;
+  /** How the previous step went into this one (CONSUMED_INTO, MADE_FROM, CONTAINED_IN); null on the first step or when unknown. */
+  readonly relation: string | null;
 }
 
 export interface SuspectMaterial {
@@ -123,6 +139,8 @@ export interface SuspectMaterial {
   readonly depth: number;
   /** The chart serial or lot it was reached from first. */
   readonly via: string;
+  /** The links from `via` to this material, `via` first (one step at depth 0). */
+  readonly path: readonly PathStep[];
 }
 
 export interface GenealogyContainment {
@@ -145,8 +163,8 @@ export function expandThroughGenealogy(c: Pick<Containment, 'serials' | 'lots'>,
     const seen = best.get(key);
     if (!seen || m.depth < seen.depth) best.set(key, m);
   };
-  for (const s of c.serials) put({ kind: 'SERIAL', id: s, depth: 0, via: s });
-  for (const l of c.lots) put({ kind: 'LOT', id: l, depth: 0, via: l });
+  for (const s of c.serials) put({ kind: 'SERIAL', id: s, depth: 0, via: s, path: [{ kind: 'SERIAL', id: s, relation: null }] });
+  for (const l of c.lots) put({ kind: 'LOT', id: l, depth: 0, via: l, path: [{ kind: 'LOT', id: l, relation: null }] });
   const wanted = new Set([...c.serials.map((s) => `SERIAL ${s}`), ...c.lots.map((l) => `LOT ${l}`)]);
   const traced = new Set<string>();
   let truncated = false;
@@ -156,10 +174,46 @@ export function expandThroughGenealogy(c: Pick<Containment, 'serials' | 'lots'>,
     if (own.length === 0) continue;
     for (const k of own) traced.add(k);
     truncated ||= t.truncated;
-    for (const link of t.links) put({ kind: link.parentKind, id: link.parentId, depth: link.depth, via: t.start.id });
+    const startKind = own[0]!.slice(0, own[0]!.indexOf(' ')) as MaterialKindName;
+    const paths = tracePaths({ kind: startKind, id: t.start.id }, t.links);
+    for (const link of t.links) {
+      const path = paths.get(`${link.parentKind} ${link.parentId}`) ?? [{ kind: startKind, id: t.start.id, relation: null }, { kind: link.parentKind, id: link.parentId, relation: null }];
+      put({ kind: link.parentKind, id: link.parentId, depth: link.depth, via: t.start.id, path });
+    }
   }
   const order: Record<MaterialKindName, number> = { SERIAL: 0, LOT: 1, CONTAINER: 2 };
   const materials = [...best.values()].sort((a, b) => a.depth - b.depth || order[a.kind] - order[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const untraced = [...wanted].filter((k) => !traced.has(k)).map((k) => k.slice(k.indexOf(' ') + 1));
   return { materials, untraced, truncated };
+}
+
+/**
+ * The path from the start of a forward trace to every parent in it: each material is reached through the link of the
+ * smallest depth that reaches it (ties: the first given), so paths are shortest and follow the trace's own levels.
+ * Links without their child side give no path (the caller falls back to start -> material).
+ */
+function tracePaths(start: { kind: MaterialKindName; id: string }, links: ForwardTrace['links']): Map<string, PathStep[]> {
+  const startKey = `${start.kind} ${start.id}`;
+  const reachedFrom = new Map<string, { child: string; relation: string | null }>();
+  for (const l of [...links].sort((a, b) => a.depth - b.depth)) {
+    if (l.childKind === undefined || l.childId === undefined) continue;
+    const key = `${l.parentKind} ${l.parentId}`;
+    if (key === startKey || reachedFrom.has(key)) continue;
+    reachedFrom.set(key, { child: `${l.childKind} ${l.childId}`, relation: l.relation ?? null });
+  }
+  const step = (key: string, relation: string | null): PathStep => ({ kind: key.slice(0, key.indexOf(' ')) as MaterialKindName, id: key.slice(key.indexOf(' ') + 1), relation });
+  const paths = new Map<string, PathStep[]>();
+  for (const key of reachedFrom.keys()) {
+    const reversed: PathStep[] = [];
+    let at = key;
+    // At most one step per material: a broken chain (a child not reached from the start) gives no path.
+    for (let guard = 0; guard <= reachedFrom.size && at !== startKey; guard++) {
+      const from = reachedFrom.get(at);
+      if (!from) break;
+      reversed.push(step(at, from.relation));
+      at = from.child;
+    }
+    if (at === startKey) paths.set(key, [{ kind: start.kind, id: start.id, relation: null }, ...reversed.reverse()]);
+  }
+  return paths;
 }

@@ -9,7 +9,7 @@
 //   statements), so no code here passes per-query settings; everything needed is in the SQL itself.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
 import { ServiceUnreachableError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/log.ts';
 import { defaultRetention, ttlClause, type ClickHouseRetention } from './retention.ts';
@@ -75,6 +75,8 @@ export async function openClickHouse(options: ClickHouseStoreOptions): Promise<C
   const log = { LoggerClass: ClientLog };
 
   let client: ClickHouseClient;
+  /** chDB's raw insert (the payload handed to the engine's parser as bytes); null on a server. */
+  let rawInsert: RawInsert | null = null;
   let kind: ClickHouseStore['kind'];
   let address: string;
   if (options.url) {
@@ -89,7 +91,9 @@ export async function openClickHouse(options: ClickHouseStoreOptions): Promise<C
     const { createChdbConnection } = await import('chdb/connection');
     try {
       // chdb ships its own copy of @clickhouse/client-common's types; the runtime contract is the same.
-      const connection = createChdbConnection({ path: address }) as unknown as ClickHouseConnection;
+      const chdbConnection = createChdbConnection({ path: address });
+      rawInsert = (params) => chdbConnection.chdb.rawInsert(params);
+      const connection = chdbConnection as unknown as ClickHouseConnection;
       client = createClient({ connection, log });
     } catch (cause) {
       throw new ServiceUnreachableError('ClickHouse (chDB)', address, cause);
@@ -143,7 +147,11 @@ export async function openClickHouse(options: ClickHouseStoreOptions): Promise<C
     async insert(table, rows) {
       if (rows.length === 0) return;
       try {
-        await client.insert({ table: qualify(table), values: rows as Array<Record<string, unknown>>, format: 'JSONEachRow' });
+        const compact = rawInsert ? compactRows(rows) : null;
+        // chDB: one JSONCompactEachRow payload (column names once, not per row) parsed by the engine straight from a
+        // Buffer: about a third less CPU per row than the client's JSONEachRow stream, which chDB joins into a string.
+        if (rawInsert && compact) await rawInsert({ table: qualify(table), values: compact.payload, format: 'JSONCompactEachRow', columns: compact.columns }).catch(rethrowParsed);
+        else await client.insert({ table: qualify(table), values: rows as Array<Record<string, unknown>>, format: 'JSONEachRow' });
       } catch (cause) {
         throw wrap(cause, unreachable);
       }
@@ -175,6 +183,43 @@ export async function openClickHouse(options: ClickHouseStoreOptions): Promise<C
       logger.debug('ClickHouse store closed');
     },
   };
+}
+
+type RawInsert = (params: { table: string; values: Buffer; format: 'JSONCompactEachRow'; columns: string[] }) => Promise<unknown>;
+
+/**
+ * The rows as JSONCompactEachRow (one JSON array per line, in the order of `columns`), or null when they do not all
+ * have the first row's columns or hold an undefined value: JSONEachRow would leave such a column to its DEFAULT,
+ * which a positional row cannot say, so those batches keep the JSONEachRow path.
+ */
+export function compactRows(rows: ReadonlyArray<Record<string, unknown>>): { columns: string[]; payload: Buffer } | null {
+  const columns = Object.keys(rows[0] ?? {});
+  const n = columns.length;
+  if (n === 0) return null;
+  const values: unknown[] = new Array(n);
+  const lines: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i += 1) {
+    const row = rows[i]!;
+    let keys = 0;
+    for (const _ in row) keys += 1;
+    if (keys !== n) return null;
+    for (let j = 0; j < n; j += 1) {
+      const v = row[columns[j]!];
+      if (v === undefined) return null;
+      values[j] = v;
+    }
+    lines[i] = JSON.stringify(values);
+  }
+  return { columns, payload: Buffer.from(`${lines.join('\n')}\n`) };
+}
+
+/** chDB's raw insert rejects with the engine's `Code: N. DB::Exception: ... (TYPE)` text: make it a ClickHouseError. */
+function rethrowParsed(error: unknown): never {
+  if (error instanceof Error && !('type' in error && typeof (error as { type: unknown }).type === 'string')) {
+    const parsed = parseError(error.message);
+    if ('type' in parsed && typeof (parsed as { type: unknown }).type === 'string') throw parsed;
+  }
+  throw error;
 }
 
 /** SQL errors stay what they are (with a one-line message); transport failures become ServiceUnreachableError. */

@@ -2,7 +2,8 @@
 // line here (plus the client's handler). Payloads use the same shapes as the REST API (sinks/model.ts), so a
 // client merges a snapshot and live updates with one function.
 import type { TopicName } from '../../schemas/topics.ts';
-import type { Alert, CountTotal, EquipmentState, OeeWindow, SpcAlarm } from '../../schemas/generated/types.ts';
+import type { Alert, CountTotal, EquipmentState, OeeWindow, SpcAlarm, SpcCapability } from '../../schemas/generated/types.ts';
+import type { SpcCapabilityView } from '../clickhouse/history.ts';
 import type { CountTotalView } from '../model.ts';
 import type { LiveUpdate } from './hub.ts';
 
@@ -14,6 +15,7 @@ export const liveEvents = {
   oeeWindow: 'oeeWindow',
   equipmentState: 'equipmentState',
   spcAlarm: 'spcAlarm',
+  spcCapability: 'spcCapability',
 } as const;
 
 /** Live OEE of the open shift (LIVE_SHIFT windows only), as the OEE wall shows it. */
@@ -62,6 +64,30 @@ export function countTotalView(e: CountTotal): CountTotalView {
   };
 }
 
+/** A capability record in the shape of GET /api/spc/capability (sinks/clickhouse/history.ts), so live and REST merge alike. */
+export function spcCapabilityView(e: SpcCapability): SpcCapabilityView {
+  return {
+    eventId: e.eventId,
+    eventTime: e.eventTime,
+    equipment: e.equipment,
+    characteristic: e.characteristic,
+    chart: e.chart,
+    index: e.index,
+    limitsVersion: e.limitsVersion,
+    firstIndex: e.firstIndex,
+    points: e.points,
+    samples: e.samples,
+    mean: e.mean,
+    lsl: e.lsl,
+    usl: e.usl,
+    sigmaWithin: e.sigmaWithin,
+    withinMethod: e.withinMethod,
+    constants: e.constants,
+    sigmaOverall: e.sigmaOverall,
+    indexes: { cp: e.cp, cpl: e.cpl, cpu: e.cpu, cpk: e.cpk, pp: e.pp, ppl: e.ppl, ppu: e.ppu, ppk: e.ppk },
+  };
+}
+
 type ToUpdate = (value: never) => LiveUpdate | null;
 
 /** Topic -> live update. Keys include the window id, so a late revision of an old window never hides the current one. */
@@ -95,6 +121,8 @@ export const liveRoutes: Partial<Record<TopicName, ToUpdate>> = {
     payload: { equipment: e.equipment, state: e.state, reasonCode: e.reasonCode, reasonText: e.reasonText, quality: e.quality, eventTime: e.eventTime } satisfies EquipmentStateView,
   })) as ToUpdate,
   spcAlarms: ((e: SpcAlarm) => ({ event: liveEvents.spcAlarm, key: e.eventId, equipment: e.equipment, payload: e })) as ToUpdate,
+  // The capability panel of the SPC view: the latest record per characteristic (a burst coalesces to the newest).
+  spcCapability: ((e: SpcCapability) => ({ event: liveEvents.spcCapability, key: e.characteristic, equipment: e.equipment, payload: spcCapabilityView(e) })) as ToUpdate,
 };
 
 export function toLiveUpdate(topic: TopicName, value: unknown): LiveUpdate | null {

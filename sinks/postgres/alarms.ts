@@ -39,7 +39,8 @@ export interface AuditEntryView {
   seq: number;
   at: number;
   who: string;
-  action: 'RAISE' | AlarmAction['kind'];
+  /** NCR_DRAFT: a nonconformance report was drafted from the alarm (payload { ncrId }, migration 0008). */
+  action: 'RAISE' | AlarmAction['kind'] | 'NCR_DRAFT';
   from: AlarmStatus | null;
   to: AlarmStatus;
   payload: Record<string, unknown>;

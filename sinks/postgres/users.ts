@@ -71,3 +71,43 @@ export async function authenticate(q: Queryable, username: string, password: str
 }
 
 const dummyHash = `scrypt$${defaults.N}$${defaults.r}$${defaults.p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(64).toString('base64')}`;
+
+// ---- User administration (dashboard admin screen, `linepulse users`) -------------------------------------------
+
+/** Every user with its roles, by name. No hashes. */
+export async function listUsers(q: Queryable): Promise<Array<UserView & { createdAt: number; updatedAt: number }>> {
+  const rows = await q.query<{ username: string; display_name: string | null; disabled: boolean; roles: Role[] | null; created_at: number; updated_at: number }>(
+    `SELECT u.username, u.display_name, u.disabled,
+            (SELECT array_agg(role ORDER BY role) FROM user_roles r WHERE r.username = u.username) AS roles,
+            (extract(epoch FROM u.created_at) * 1000)::float8 AS created_at, (extract(epoch FROM u.updated_at) * 1000)::float8 AS updated_at
+     FROM users u ORDER BY u.username`,
+  );
+  return rows.map((r) => ({ username: r.username, displayName: r.display_name, roles: r.roles ?? [], disabled: r.disabled, createdAt: r.created_at, updatedAt: r.updated_at }));
+}
+
+/** Creates a new user; 'exists' (nothing changed) when the name is taken. */
+export async function createUser(q: Queryable, user: { username: string; password: string; displayName?: string | null; roles: readonly Role[] }): Promise<'created' | 'exists'> {
+  const hash = await hashPassword(user.password);
+  const inserted = await q.query<{ username: string }>(
+    'INSERT INTO users (username, display_name, password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING username',
+    [user.username, user.displayName ?? null, hash],
+  );
+  if (inserted.length === 0) return 'exists';
+  await q.query('INSERT INTO user_roles (username, role) SELECT $1, unnest($2::text[])', [user.username, [...new Set(user.roles)]]);
+  return 'created';
+}
+
+/** Replaces the roles of a user; false when there is no such user. */
+export async function setUserRoles(q: Queryable, username: string, newRoles: readonly Role[]): Promise<boolean> {
+  const found = await q.query<{ username: string }>('UPDATE users SET updated_at = now() WHERE username = $1 RETURNING username', [username]);
+  if (found.length === 0) return false;
+  await q.query('DELETE FROM user_roles WHERE username = $1', [username]);
+  await q.query('INSERT INTO user_roles (username, role) SELECT $1, unnest($2::text[])', [username, [...new Set(newRoles)]]);
+  return true;
+}
+
+/** Disables (or enables again) a user: a disabled user cannot log in, and its refresh tokens stop working. False when there is no such user. */
+export async function setUserDisabled(q: Queryable, username: string, disabled: boolean): Promise<boolean> {
+  const found = await q.query<{ username: string }>('UPDATE users SET disabled = $2, updated_at = now() WHERE username = $1 RETURNING username', [username, disabled]);
+  return found.length > 0;
+}

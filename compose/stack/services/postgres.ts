@@ -1,4 +1,6 @@
 // PostgreSQL from Debian: a throwaway cluster in .stack/postgres on 127.0.0.1:15432, trust auth, durability off.
+// `postgresService({ port, dataDir, log })` is a private cluster (own port, data directory and log) for tests that
+// stop and restart their database.
 import { createHash } from 'node:crypto';
 import { chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,13 +67,22 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-export function postgresService(): StackService {
-  const address = `127.0.0.1:${postgresPort}`;
-  const log = logFile('postgres');
+/** A private cluster. As root, every folder above `dataDir` and `log` must let the `postgres` user through. */
+export interface PostgresInstanceOptions {
+  port: number;
+  dataDir: string;
+  log: string;
+}
+
+export function postgresService(instance?: PostgresInstanceOptions): StackService {
+  const port = instance?.port ?? postgresPort;
+  const address = `127.0.0.1:${port}`;
+  const log = instance?.log ?? logFile('postgres');
+  const dataDirOf = () => instance?.dataDir ?? postgresDataDir();
   return {
     name: 'postgres',
     address,
-    port: postgresPort,
+    port,
     log,
     readyTimeoutMs: 60_000,
     installed: () => binDir() !== undefined,
@@ -80,11 +91,11 @@ export function postgresService(): StackService {
     },
     pid() {
       // The postmaster writes its pid on the first line of postmaster.pid.
-      const pid = readPid(join(postgresDataDir(), 'postmaster.pid'));
+      const pid = readPid(join(dataDirOf(), 'postmaster.pid'));
       return isAlive(pid, marker) ? pid : undefined;
     },
     async start() {
-      const data = postgresDataDir();
+      const data = dataDirOf();
       const owner = asRoot ? postgresUser() : undefined;
       if (!existsSync(join(data, 'PG_VERSION'))) {
         mkdirSync(data, { recursive: true, mode: 0o700 });
@@ -93,7 +104,8 @@ export function postgresService(): StackService {
         const conf = join(data, 'postgresql.conf');
         writeFileSync(conf, `${readFileSync(conf, 'utf8')}\ninclude_if_exists = 'linepulse.conf'\n`);
       }
-      copyFileSync(settings, join(data, 'linepulse.conf'));
+      if (instance) writeFileSync(join(data, 'linepulse.conf'), readFileSync(settings, 'utf8').replace(/^port = \d+$/m, `port = ${port}`));
+      else copyFileSync(settings, join(data, 'linepulse.conf'));
       mkdirSync(dirname(log), { recursive: true });
       rotateLog(log);
       closeSync(openSync(log, 'a'));
@@ -111,7 +123,7 @@ export function postgresService(): StackService {
       throw new Error(`pg_ctl started no postmaster (no ${join(data, 'postmaster.pid')})`);
     },
     async ready() {
-      const client = new pg.Client({ host: '127.0.0.1', port: postgresPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1_000 });
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1_000 });
       try {
         await client.connect();
         await client.query('select 1');
@@ -123,7 +135,7 @@ export function postgresService(): StackService {
       }
     },
     async afterReady() {
-      const client = new pg.Client({ host: '127.0.0.1', port: postgresPort, user: 'postgres', database: 'postgres' });
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
       await client.connect();
       try {
         const exists = await client.query('select 1 from pg_database where datname = $1', [databaseName]);

@@ -237,11 +237,22 @@ describe('query API', () => {
       '/api/health',
       '/api/microstops',
       '/api/oee',
+      '/api/oee/trend',
       '/api/quality',
       '/api/reliability',
+      '/api/spc/alarms/{alarmId}/containment',
+      '/api/spc/alarms/{alarmId}/ncr',
+      '/api/spc/capability',
+      '/api/spc/capability/latest',
       '/api/spc/chart',
+      '/api/spc/limits-audit',
+      '/api/spc/ncrs',
       '/api/states',
       '/api/telemetry',
+      '/api/users',
+      '/api/users/{username}/disable',
+      '/api/users/{username}/roles',
+      '/api/workorders/current',
     ]);
   });
 });

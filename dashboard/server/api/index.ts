@@ -9,6 +9,9 @@ import { AlarmActionError, alarmStatuses, type AlarmAction } from '../../../sink
 import type { ProductionQueries } from '../../../sinks/queries.ts';
 import { errorSchema } from '../schemas.ts';
 import { parseScope } from '../scope.ts';
+import { registerSpcRoutes } from './spc.ts';
+import { registerLineRoutes } from './lines.ts';
+import { registerUserRoutes } from './users.ts';
 
 export const queryApiTags = [
   { name: 'oee', description: 'OEE drill-down, losses, micro-stops, plan vs actual, quality' },
@@ -18,6 +21,7 @@ export const queryApiTags = [
   { name: 'telemetry', description: 'Sensor and machine values over time' },
   { name: 'genealogy', description: 'Material traces' },
   { name: 'alarms', description: 'SPC alarms and downtime / sensor alerts: list and workflow' },
+  { name: 'users', description: 'User administration (admin)' },
 ];
 
 const day = 86_400_000;
@@ -59,6 +63,9 @@ function scopedRange(reply: FastifyReply, q: { scope?: string; from: number; to:
 }
 
 export function registerQueryApi(app: FastifyInstance, api: ProductionQueries): void {
+  registerSpcRoutes(app, api);
+  registerLineRoutes(app, api);
+  registerUserRoutes(app, api);
   app.get(
     '/api/oee',
     {

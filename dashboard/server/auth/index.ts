@@ -60,6 +60,8 @@ export interface RegisteredAuth {
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();
+/** Other routes whose body names who acts (`user`): the session's user replaces it, as on the alarm actions. */
+const actingUserRoutes: readonly string[] = ['/api/spc/alarms/:alarmId/ncr'];
 
 function principalFrom(claims: TokenClaims): Principal {
   return { username: claims.sub, displayName: claims.name, roles: claims.roles, kiosk: claims.typ === 'kiosk', expiresAt: claims.exp * 1000 };
@@ -128,6 +130,12 @@ export function registerAuth(app: FastifyInstance, io: SocketServer, options: Au
   // Alarm actions: the acting user is the session's; the alarm's source decides which roles may work it.
   app.addHook('preValidation', async (request, reply) => {
     const url = request.routeOptions.url ?? '';
+    if (request.method === 'POST' && actingUserRoutes.includes(url)) {
+      const principal = principals.get(request);
+      if (!principal) return unauthorized(reply, 'log in first');
+      if (request.body && typeof request.body === 'object') (request.body as Record<string, unknown>).user = principal.username;
+      return;
+    }
     const match = /^\/api\/alarms\/:alarmId\/(acknowledge|comment|cause|close)$/.exec(url);
     if (!match || request.method !== 'POST') return;
     const principal = principals.get(request);

@@ -26,6 +26,8 @@ export const routePolicy: Readonly<Record<string, Rule>> = {
   // The app itself, health and the API description: public (the login page must load; probes carry no token).
   'GET /*': PUBLIC,
   'GET /api/health': PUBLIC,
+  'GET /health': PUBLIC,
+  'GET /ready': PUBLIC,
   'GET /api/openapi.json': PUBLIC,
   // Prometheus scrapes without a token; the figures name no user and no product data. Listening is 127.0.0.1 only.
   'GET /metrics': PUBLIC,
@@ -63,6 +65,24 @@ export const routePolicy: Readonly<Record<string, Rule>> = {
   'POST /api/spc/commands': ['quality', 'admin'],
   // ERP integrations post schedules with a service account holding the admin role.
   'POST /api/erp/schedules': ['admin'],
+
+  // Line / equipment drill-down (trend) and the current work order of each wall tile (kiosk too).
+  'GET /api/oee/trend': read,
+  'GET /api/workorders/current': wall,
+  // User administration: admin only.
+  'GET /api/users': ['admin'],
+  'POST /api/users': ['admin'],
+  'POST /api/users/:username/roles': ['admin'],
+  'POST /api/users/:username/disable': ['admin'],
+
+  // SPC quality (dashboard/server/api/spc.ts): capability and the limits trail are read by all; containment lists
+  // and NCR drafts name serials and lots: quality, supervisors and admins read them, quality engineers draft NCRs.
+  'GET /api/spc/capability': read,
+  'GET /api/spc/capability/latest': read,
+  'GET /api/spc/limits-audit': read,
+  'GET /api/spc/alarms/:alarmId/containment': ['quality', 'supervisor', 'admin'],
+  'GET /api/spc/ncrs': ['quality', 'supervisor', 'admin'],
+  'POST /api/spc/alarms/:alarmId/ncr': ['quality', 'admin'],
 };
 
 /** Socket.IO events a client may send, and who may send them. Connecting at all needs a session or kiosk token. */

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { equipmentContext, equipmentName, formatAge, formatClock, formatCount, formatPercent, rejectRate, shortShiftId, windowLabel } from './format.ts';
+import { equipmentContext, equipmentName, formatAge, formatClock, formatDateTime, formatCount, formatPercent, rejectRate, shortShiftId, windowLabel } from './format.ts';
 
 const T = Date.UTC(2025, 2, 3, 6, 0, 0);
 
 describe('dashboard format', () => {
+  it('> date and time of a timeline entry (24 h, seconds)', () => {
+    expect(formatDateTime(T + 5 * 60_000 + 7_000, 'UTC')).toBe('03 Mar, 06:05:07');
+  });
+
   it('> counts: thousands separators, whole pieces, a dash for nothing', () => {
     expect(formatCount(0)).toBe('0');
     expect(formatCount(1234567)).toBe('1,234,567');

@@ -46,6 +46,11 @@ export function formatClock(epochMs: number, timeZone?: string, locale = 'en-GB'
   return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false, ...(timeZone ? { timeZone } : {}) }).format(epochMs);
 }
 
+/** "03 Mar, 14:05:07" in the given time zone (24 h): a timeline entry. */
+export function formatDateTime(epochMs: number, timeZone?: string, locale = 'en-GB'): string {
+  return new Intl.DateTimeFormat(locale, { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, ...(timeZone ? { timeZone } : {}) }).format(epochMs);
+}
+
 export const windowKindLabels: Record<CountWindowKind, string> = {
   SHIFT: 'Shift',
   HOUR: 'Hour',

@@ -19,7 +19,8 @@ describe('session > pure parts', () => {
 
   it('> a kiosk sees the wall only; a viewer every view', () => {
     expect(tabsFor(['kiosk']).map((t) => t.id)).toEqual(['wall']);
-    expect(tabsFor(['viewer']).map((t) => t.id)).toEqual(['wall', 'counts', 'spc', 'maintenance']);
+    expect(tabsFor(['viewer']).map((t) => t.id)).toEqual(['wall', 'counts', 'spc', 'maintenance', 'line', 'genealogy']);
+    expect(tabsFor(['admin']).map((t) => t.id)).toContain('admin');
   });
 
   it('> themes cycle system, dark, light', () => {

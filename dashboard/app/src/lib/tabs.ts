@@ -9,6 +9,9 @@ export const tabs = [
   { id: 'counts', label: 'Counts', roles: everyone },
   { id: 'spc', label: 'SPC review', roles: everyone },
   { id: 'maintenance', label: 'Maintenance', roles: everyone },
+  { id: 'line', label: 'Drill-down', roles: everyone },
+  { id: 'genealogy', label: 'Genealogy', roles: everyone },
+  { id: 'admin', label: 'Users', roles: ['admin'] },
 ] as const satisfies ReadonlyArray<{ id: string; label: string; roles: readonly Role[] }>;
 
 export type TabId = (typeof tabs)[number]['id'];

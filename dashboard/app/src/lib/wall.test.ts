@@ -47,6 +47,17 @@ describe('wall > merging', () => {
     expect(index.get(press)?.count?.good).toBe(20);
   });
 
+  it('> the dispatched work order wins over the ones OEE windows and plans name, and follows a new dispatch', () => {
+    const index = new Map<string, WallTile>();
+    applyWallEvents(index, [{ kind: 'plan', equipment: press, plan: 400, workOrders: ['WO-7'] }, { kind: 'dispatch', equipment: press, workOrder: 'WO-9', product: 'BRKT-200' }]);
+    expect(index.get(press)).toMatchObject({ workOrder: 'WO-9', product: 'BRKT-200', dispatched: true });
+    applyWallEvents(index, [{ kind: 'oee', view: oee(1, { workOrder: 'WO-1' }) }, { kind: 'plan', equipment: press, plan: 500, workOrders: ['WO-8'] }]);
+    expect(index.get(press)?.workOrder).toBe('WO-9');
+    expect(applyWallEvents(index, [{ kind: 'dispatch', equipment: press, workOrder: 'WO-9', product: 'BRKT-200' }]).size).toBe(0);
+    applyWallEvents(index, [{ kind: 'dispatch', equipment: press, workOrder: null, product: null }]);
+    expect(index.get(press)?.workOrder).toBeNull();
+  });
+
   it('> tiles are replaced, never mutated (a keyed view re-renders only what changed)', () => {
     const index = new Map<string, WallTile>();
     applyWallEvents(index, [{ kind: 'oee', view: oee(1) }, { kind: 'count', view: { ...count(1, 1), equipment: robot } }]);

@@ -30,14 +30,20 @@ export interface WallTile {
   count: CountTotalView | null;
   /** Pieces planned for the whole shift (work orders, else at the ideal rate), or null. */
   plan: number | null;
+  /** The current work order: dispatched on the equipment (GET /api/workorders/current), else the live OEE window's, else the shift plan's last. */
   workOrder: string | null;
+  /** Product of the dispatched work order, when known. */
+  product: string | null;
+  /** True once a dispatch was seen: it wins over the work orders OEE windows and plans name. */
+  dispatched: boolean;
 }
 
 export type WallEvent =
   | { kind: 'oee'; view: OeeLiveView }
   | { kind: 'state'; view: EquipmentStateView; since?: number; sinceClipped?: boolean }
   | { kind: 'count'; view: CountTotalView }
-  | { kind: 'plan'; equipment: string; plan: number | null; workOrders: string[] };
+  | { kind: 'plan'; equipment: string; plan: number | null; workOrders: string[] }
+  | { kind: 'dispatch'; equipment: string; workOrder: string | null; product: string | null };
 
 const mapping = defaultStateMapping();
 
@@ -46,7 +52,7 @@ export function stateCategory(equipment: string, state: string, reasonCode: stri
 }
 
 function emptyTile(equipment: string): WallTile {
-  return { equipment, name: equipmentName(equipment), context: equipmentContext(equipment), oee: null, state: null, count: null, plan: null, workOrder: null };
+  return { equipment, name: equipmentName(equipment), context: equipmentContext(equipment), oee: null, state: null, count: null, plan: null, workOrder: null, product: null, dispatched: false };
 }
 
 function oeeNewer(next: OeeLiveView, current: OeeLiveView | null): boolean {
@@ -59,12 +65,12 @@ function oeeNewer(next: OeeLiveView, current: OeeLiveView | null): boolean {
 export function applyWallEvents(index: Map<string, WallTile>, events: readonly WallEvent[]): Set<string> {
   const changed = new Set<string>();
   for (const event of events) {
-    const equipment = event.kind === 'plan' ? event.equipment : event.view.equipment;
+    const equipment = event.kind === 'plan' || event.kind === 'dispatch' ? event.equipment : event.view.equipment;
     const tile = index.get(equipment) ?? emptyTile(equipment);
     let next: WallTile | null = null;
     switch (event.kind) {
       case 'oee':
-        if (oeeNewer(event.view, tile.oee)) next = { ...tile, oee: event.view, workOrder: event.view.workOrder ?? tile.workOrder };
+        if (oeeNewer(event.view, tile.oee)) next = { ...tile, oee: event.view, workOrder: tile.dispatched ? tile.workOrder : (event.view.workOrder ?? tile.workOrder) };
         break;
       case 'state': {
         const v = event.view;
@@ -90,7 +96,10 @@ export function applyWallEvents(index: Map<string, WallTile>, events: readonly W
         if (event.view.windowKind === 'SHIFT' && supersedes(event.view, tile.count ?? undefined)) next = { ...tile, count: event.view };
         break;
       case 'plan':
-        next = { ...tile, plan: event.plan, workOrder: tile.workOrder ?? event.workOrders.at(-1) ?? null };
+        next = { ...tile, plan: event.plan, workOrder: tile.dispatched ? tile.workOrder : (tile.workOrder ?? event.workOrders.at(-1) ?? null) };
+        break;
+      case 'dispatch':
+        if (!tile.dispatched || tile.workOrder !== event.workOrder || tile.product !== event.product) next = { ...tile, workOrder: event.workOrder, product: event.product, dispatched: true };
         break;
     }
     if (next) {
