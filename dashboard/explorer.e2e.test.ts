@@ -1,35 +1,19 @@
 // End to end in a real browser: the drill-down, the genealogy explorer, the current work order on the wall and user
-// administration. Same tail of the pipeline as views.e2e.test.ts (embedded bus, chDB, PGlite, sink writer, live
-// feed, dashboard server with logins and the query API, built Svelte app, Debian's Chromium through playwright-core),
+// administration, on the single-machine tail of the pipeline (testing/browser-stack.ts),
 // with one line of four presses: hour OEE windows, states with micro-stops, work orders dispatched, material links.
 // Screenshots (dark TV 1920x1080, light tablet 1024x768) go to .tmp/screenshots/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBus } from '../platform/bus/embedded.ts';
-import type { Bus } from '../platform/bus/port.ts';
-import { createTypedProducer, type TypedProducer } from '../platform/bus/typed.ts';
-import { createAvroCodec } from '../platform/codec/avro.ts';
-import { readEnv } from '../platform/config/env.ts';
-import { silentLogger } from '../platform/log.ts';
-import { createMetrics } from '../platform/metrics.ts';
+import type { TypedProducer } from '../platform/bus/typed.ts';
 import type { CountTotal, Dispatch, EquipmentState, GenealogyLink, OeeWindow, WorkOrder } from '../schemas/generated/types.ts';
-import { createLiveHub, type LiveHub } from '../sinks/live/hub.ts';
-import { startLiveFeed, type LiveFeed } from '../sinks/live/feed.ts';
-import { createProductionQueries } from '../sinks/queries.ts';
-import { openStores, type Stores } from '../sinks/stores.ts';
+import type { ProductionQueries } from '../sinks/queries.ts';
+import type { Stores } from '../sinks/stores.ts';
 import { countIncrement, oeeWindow } from '../sinks/testing/fixtures.ts';
-import { startSinks, type Sinks } from '../sinks/writer.ts';
 import { waitFor } from '../test/services.ts';
-import { authFromEnv } from './server/auth/index.ts';
-import { ensureDashboardBuilt } from './server/build.ts';
-import { startDashboardServer, type DashboardServer } from './server/server.ts';
+import type { DashboardServer } from './server/server.ts';
+import { adminPassword, screenshotDir as screenshots, startBrowserStack, type BrowserStack } from './testing/browser-stack.ts';
 
-const screenshots = join(process.cwd(), '.tmp', 'screenshots');
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const adminPassword = 'e2e-admin-password';
 
 const hour = 3_600_000;
 const line = 'acme/plant1/stamping/line1';
@@ -106,39 +90,17 @@ const links = [
   link(['CONTAINER', 'BOX-1'], ['SERIAL', 'SN-E2E-1'], 'CONTAINED_IN'),
 ];
 
-let dataDir: string;
-let profileDir: string;
-let bus: Bus;
+let stack: BrowserStack;
 let producer: TypedProducer;
 let stores: Stores;
-let sinks: Sinks;
-let hub: LiveHub;
-let feed: LiveFeed;
+let api: ProductionQueries;
 let server: DashboardServer;
-let context: BrowserContext;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[];
 
 beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'linepulse-explorer-e2e-'));
-  profileDir = mkdtempSync(join(tmpdir(), 'linepulse-chromium-'));
-  const env = readEnv({ LINEPULSE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-  const logger = silentLogger();
-  const metrics = createMetrics();
-  bus = createEmbeddedBus({ logger });
-  const codec = createAvroCodec();
-  stores = await openStores({ env, logger });
-  sinks = await startSinks({ bus, codec, logger, metrics, clickhouse: stores.clickhouse, postgres: stores.postgres });
-  hub = createLiveHub({ logger });
-  feed = await startLiveFeed({ bus, codec, logger, metrics, hub });
-  const api = createProductionQueries(stores);
-  const auth = await authFromEnv({ env: { LINEPULSE_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', LINEPULSE_ADMIN_PASSWORD: adminPassword }, db: stores.postgres, logger });
-  // A fresh clone has no built app yet: build it as `linepulse start` and `linepulse dashboard` do.
-  await ensureDashboardBuilt(logger);
-  server = await startDashboardServer({ port: 0, queries: stores.queries, api, live: hub, logger, metrics, auth });
-
-  producer = createTypedProducer({ producer: await bus.producer(), codec, logger });
+  stack = await startBrowserStack();
+  ({ producer, stores, api, server, page, consoleErrors } = stack);
   await producer.send('countTotals', presses.map((p, i) => countTotal(p, 500 + i * 40)));
   await producer.send('oee', [...presses.map(liveOee), ...presses.flatMap((p) => [0, 1, 2, 3, 4, 5].map((h) => hourOee(p, h)))]);
   await producer.send('state', presses.flatMap(stateHistory));
@@ -152,34 +114,13 @@ beforeAll(async () => {
   await waitFor(async () => (await api.trace('backward', { id: 'SN-E2E-1' })).links.length === 3, { what: 'the genealogy links', timeoutMs: 60_000 });
   await waitFor(async () => (await api.oeeDrillDown({ scope: line, windowKind: 'HOUR', from: firstHour, to: now })).total.windows === 24, { what: 'the hour OEE windows', timeoutMs: 60_000 });
   await waitFor(async () => (await api.stateTimeline({ scope: line, from: now - 7 * hour, to: now + 1 })).total === 44, { what: 'the states', timeoutMs: 60_000 });
-
-  context = await chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: chromiumFlags, viewport: { width: 1920, height: 1080 }, colorScheme: 'dark' });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
 });
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  await feed?.stop();
-  hub?.close();
-  await sinks?.stop();
-  await stores?.close();
-  await bus?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(profileDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
-async function logIn(username: string, password: string): Promise<void> {
-  await page.goto(`${server.url}/#wall`);
-  await page.locator('[data-testid="login-form"]').waitFor({ timeout: 30_000 });
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.locator('[data-testid="user-name"]').waitFor({ timeout: 30_000 });
-}
+const logIn = (username: string, password: string) => stack.logIn(username, password);
 
 const rendered = (testid: string) => page.locator(`[data-testid="${testid}"][data-rendered="true"]`).waitFor({ timeout: 30_000 });
 const attr = (testid: string, name: string) => page.locator(`[data-testid="${testid}"]`).getAttribute(name);

@@ -1,37 +1,20 @@
-// End to end in a real browser with logins on: the single-machine tail of the pipeline (embedded bus, chDB, PGlite,
-// sink writer, live feed, dashboard server with auth and the query API, built Svelte app), Debian's Chromium driven
-// by playwright-core. A plant of 500 machines is published on the bus as the processors would; the test logs in,
-// watches the OEE wall fill and update live, measures the render time of 500 tiles and of a 10k-point SPC chart,
-// acknowledges an SPC alarm and assigns its cause, opens the maintenance view and a kiosk wall. Screenshots (dark,
+// End to end in a real browser with logins on, on the single-machine tail of the pipeline (testing/browser-stack.ts).
+// A plant of 500 machines is published on the bus as the processors would; the test logs in, watches the OEE wall
+// fill and update live, measures the render time of 500 tiles and of a 10k-point SPC chart, acknowledges an SPC
+// alarm, assigns its cause, lists its containment and drafts an NCR, opens the maintenance view and a kiosk wall. Screenshots (dark,
 // light, tablet 1024x768, TV 1920x1080) go to .tmp/screenshots/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBus } from '../platform/bus/embedded.ts';
-import type { Bus } from '../platform/bus/port.ts';
-import { createTypedProducer, type TypedProducer } from '../platform/bus/typed.ts';
-import { createAvroCodec } from '../platform/codec/avro.ts';
-import { readEnv } from '../platform/config/env.ts';
-import { silentLogger } from '../platform/log.ts';
-import { createMetrics } from '../platform/metrics.ts';
+import type { TypedProducer } from '../platform/bus/typed.ts';
 import type { CountTotal, EquipmentState, OeeWindow, SpcLimits, SpcPoint } from '../schemas/generated/types.ts';
-import { createLiveHub, type LiveHub } from '../sinks/live/hub.ts';
-import { startLiveFeed, type LiveFeed } from '../sinks/live/feed.ts';
-import { upsertUser } from '../sinks/postgres/users.ts';
-import { createProductionQueries } from '../sinks/queries.ts';
-import { openStores, type Stores } from '../sinks/stores.ts';
+import type { ProductionQueries } from '../sinks/queries.ts';
+import type { Stores } from '../sinks/stores.ts';
 import { alert, oeeWindow, spcAlarm, spcPoint } from '../sinks/testing/fixtures.ts';
-import { startSinks, type Sinks } from '../sinks/writer.ts';
 import { waitFor } from '../test/services.ts';
-import { authFromEnv } from './server/auth/index.ts';
-import { ensureDashboardBuilt } from './server/build.ts';
-import { startDashboardServer, type DashboardServer } from './server/server.ts';
+import type { DashboardServer } from './server/server.ts';
+import { adminPassword, screenshotDir as screenshots, startBrowserStack, type BrowserStack } from './testing/browser-stack.ts';
 
-const screenshots = join(process.cwd(), '.tmp', 'screenshots');
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const adminPassword = 'e2e-admin-password';
 const password = 'e2e-user-password';
 
 // A plant of 500 machines: 5 areas x 4 lines x 25 machines (5 cells of 5).
@@ -83,47 +66,23 @@ function point(index: number): SpcPoint {
 }
 const alarmIndex = 9_970;
 
-let dataDir: string;
-let profileDir: string;
-let bus: Bus;
+let stack: BrowserStack;
 let producer: TypedProducer;
 let stores: Stores;
-let sinks: Sinks;
-let hub: LiveHub;
-let feed: LiveFeed;
+let api: ProductionQueries;
 let server: DashboardServer;
-let context: BrowserContext;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[];
 
 beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'linepulse-views-e2e-'));
-  profileDir = mkdtempSync(join(tmpdir(), 'linepulse-chromium-'));
-  const env = readEnv({ LINEPULSE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-  const logger = silentLogger();
-  const metrics = createMetrics();
-  bus = createEmbeddedBus({ logger });
-  const codec = createAvroCodec();
-  stores = await openStores({ env, logger });
-  sinks = await startSinks({ bus, codec, logger, metrics, clickhouse: stores.clickhouse, postgres: stores.postgres });
-  hub = createLiveHub({ logger });
-  feed = await startLiveFeed({ bus, codec, logger, metrics, hub });
-  const api = createProductionQueries(stores);
-  const auth = await authFromEnv({
-    env: { LINEPULSE_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret', LINEPULSE_ADMIN_PASSWORD: adminPassword },
-    db: stores.postgres,
-    logger,
-    alarmSource: async (id) => (await api.getAlarm(id))?.alarm.source ?? null,
+  stack = await startBrowserStack({
+    users: [
+      { username: 'sam', displayName: 'Sam Supervisor', password, roles: ['supervisor'] },
+      { username: 'quinn', displayName: 'Quinn Quality', password, roles: ['quality'] },
+      { username: 'max', displayName: 'Max Maintenance', password, roles: ['maintenance'] },
+    ],
   });
-  await upsertUser(stores.postgres, { username: 'sam', displayName: 'Sam Supervisor', password, roles: ['supervisor'] });
-  await upsertUser(stores.postgres, { username: 'quinn', displayName: 'Quinn Quality', password, roles: ['quality'] });
-  await upsertUser(stores.postgres, { username: 'max', displayName: 'Max Maintenance', password, roles: ['maintenance'] });
-  // A fresh clone has no built app yet: build it as `linepulse start` and `linepulse dashboard` do.
-  await ensureDashboardBuilt(logger);
-  server = await startDashboardServer({ port: 0, queries: stores.queries, api, live: hub, logger, metrics, auth });
-
-  producer = createTypedProducer({ producer: await bus.producer(), codec, logger });
+  ({ producer, stores, api, server, page, consoleErrors } = stack);
   await producer.send('countTotals', machines.map((m, i) => countTotal(m, i, 1)));
   await producer.send('oee', machines.map((m, i) => liveOee(m, i, 1)));
   await producer.send('state', machines.map((m, i) => state(m, i, rawStates[i % rawStates.length]!, now - Math.round(rnd(i, 8) * 7_200_000))));
@@ -133,34 +92,13 @@ beforeAll(async () => {
   await waitFor(async () => (await stores.queries.currentCountTotals()).length === machines.length, { what: '500 totals in PostgreSQL', timeoutMs: 60_000 });
   await waitFor(async () => (await api.listAlarms({ source: ['SPC'] } as never)).total === 1, { what: 'the SPC alarm', timeoutMs: 60_000 });
   await waitFor(async () => (await api.spcChart({ characteristic, from: now - 8 * 86_400_000, to: now + 1, maxPoints: 20_000 })).totalPoints === spcPoints, { what: '10k SPC points', timeoutMs: 60_000 });
-
-  context = await chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: chromiumFlags, viewport: { width: 1920, height: 1080 }, colorScheme: 'dark' });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
 });
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  await feed?.stop();
-  hub?.close();
-  await sinks?.stop();
-  await stores?.close();
-  await bus?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(profileDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
-async function logIn(username: string): Promise<void> {
-  await page.goto(`${server.url}/#wall`);
-  await page.locator('[data-testid="login-form"]').waitFor({ timeout: 30_000 });
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.locator('[data-testid="user-name"]').waitFor({ timeout: 30_000 });
-}
+const logIn = (username: string) => stack.logIn(username, password);
 
 const tile = (equipment: string) => page.locator(`[data-testid="wall-tile"][data-equipment="${equipment}"]`);
 

@@ -56,7 +56,11 @@ export interface ProcessorCore<S, C> {
   dedupHorizonMs?(config: C): number;
   initialState(key: string, config: C): S;
   process(state: S, input: CoreInput, config: C): CoreResult<S>;
-  onWatermark?(state: S, key: string, watermark: number, config: C): CoreResult<S>;
+  /**
+   * `synthetic`: the advance did not come from an event of the key but from the wall clock (an idle key, live) or
+   * the end of the input (replay): the key's inputs are, as far as the runtime knows, silent up to `watermark`.
+   */
+  onWatermark?(state: S, key: string, watermark: number, config: C, synthetic?: boolean): CoreResult<S>;
   /**
    * For outputs that a later output supersedes ("latest revision wins", e.g. a window total): the identity of what
    * they revise; null for outputs that must all be kept. A live runtime asked to coalesce keeps only the last

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../platform/metrics.ts';
 import { createLiveHub } from '../../sinks/live/hub.ts';
 import { silentLogger } from '../../platform/log.ts';
-import { rateLimitFromEnv, requestId } from './security.ts';
+import { io as connect } from 'socket.io-client';
+import { eventBudget, liveEventLimit, rateLimitFromEnv, requestId } from './security.ts';
 import { startDashboardServer, type DashboardServer } from './server.ts';
 
 const lines: string[] = [];
@@ -101,9 +102,35 @@ describe('dashboard server > security', () => {
       expect((await server.inject({ method: 'GET', url: '/api/health', remoteAddress: '10.0.0.7' })).statusCode).toBe(200);
     }
   });
+
+  it('> limits live subscriptions per socket: past the budget the ack refuses, without a snapshot query', async () => {
+    const socket = connect(server.url, { transports: ['websocket'], auth: { scope: 'acme' }, reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const answers: Array<{ ok: boolean; message?: string }> = [];
+      for (let i = 0; i <= liveEventLimit.max; i += 1) answers.push(await socket.timeout(5_000).emitWithAck('subscribe', { scope: 'acme/plant1' }));
+      expect(answers.slice(0, liveEventLimit.max).every((a) => a.ok)).toBe(true);
+      expect(answers.at(-1)).toEqual({ ok: false, message: expect.stringMatching(/rate limit of 30 subscriptions per 10 s/) });
+    } finally {
+      socket.disconnect();
+    }
+  });
 });
 
 describe('dashboard server > security config', () => {
+  it('> an event budget refuses past max in a window and starts afresh in the next', () => {
+    let t = 0;
+    const budget = eventBudget({ max: 2, windowMs: 1_000 }, () => t);
+    expect([budget.take(), budget.take(), budget.take()]).toEqual([true, true, false]);
+    t = 999;
+    expect(budget.take()).toBe(false);
+    t = 1_000;
+    expect(budget.take()).toBe(true);
+  });
+
   it('> reads the limits from the environment', () => {
     expect(rateLimitFromEnv({})).toEqual({ max: 1200, loginMax: 10, windowMs: 60_000 });
     expect(rateLimitFromEnv({ LINEPULSE_RATE_LIMIT: '50', LINEPULSE_LOGIN_RATE_LIMIT: '3', LINEPULSE_RATE_LIMIT_WINDOW_S: '10' })).toEqual({ max: 50, loginMax: 3, windowMs: 10_000 });

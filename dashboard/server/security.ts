@@ -48,6 +48,30 @@ export function rateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimi
   };
 }
 
+/**
+ * Live (Socket.IO) events a client may send per window. Each `subscribe` costs a snapshot query, and the HTTP rate
+ * limit does not see messages on an open WebSocket: this budget is per socket (a fixed window).
+ */
+export const liveEventLimit = { max: 30, windowMs: 10_000 };
+
+/** A fixed-window budget: `take()` is true while fewer than `max` were taken in the current window. */
+export function eventBudget(limit: { max: number; windowMs: number } = liveEventLimit, now: () => number = Date.now): { take(): boolean } {
+  let windowStart = -Infinity;
+  let taken = 0;
+  return {
+    take() {
+      const t = now();
+      if (t - windowStart >= limit.windowMs) {
+        windowStart = t;
+        taken = 0;
+      }
+      if (taken >= limit.max) return false;
+      taken += 1;
+      return true;
+    },
+  };
+}
+
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The id of a request: the caller's `x-request-id` when it is a plain token of at most 128 characters, else a UUID. */

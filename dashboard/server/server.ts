@@ -18,7 +18,7 @@ import type { ProductionQueries } from '../../sinks/queries.ts';
 import { registerQueryApi, queryApiTags } from './api/index.ts';
 import { registerAuth, type AuthOptions } from './auth/index.ts';
 import { parseScope } from './scope.ts';
-import { registerHttpMetrics, registerSecurity, requestId, type RateLimitSettings } from './security.ts';
+import { eventBudget, liveEventLimit, registerHttpMetrics, registerSecurity, requestId, type RateLimitSettings } from './security.ts';
 import { loadStaticFiles, notBuiltPage } from './static.ts';
 import { countRangeRowSchema, countTotalSchema, errorSchema, healthSchema } from './schemas.ts';
 
@@ -280,7 +280,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       logger.warn({ err: error }, 'snapshot for a new live client failed');
       socket.emit('error_message', { message: 'snapshot unavailable; retrying on reconnect' });
     });
+    const budget = options.rateLimit ? eventBudget() : null;
     socket.on('subscribe', (payload: unknown, ack?: (answer: { ok: boolean; message?: string }) => void) => {
+      if (budget && !budget.take()) return ack?.({ ok: false, message: `rate limit of ${liveEventLimit.max} subscriptions per ${liveEventLimit.windowMs / 1000} s exceeded` });
       const next = parseScope((payload as { scope?: unknown } | null)?.scope);
       if (next === null) return ack?.({ ok: false, message: 'scope is not an ISA-95 path' });
       subscribe(socket, next).then(

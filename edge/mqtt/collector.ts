@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ConfigError, describeCause } from '../../platform/errors.ts';
+import { resolvePassword } from '../secret.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Quality } from '../../schemas/generated/types.ts';
 import { parseEquipmentPath } from '../../schemas/topics.ts';
@@ -123,15 +124,7 @@ export function startMqttCollector(options: MqttCollectorOptions): MqttCollector
   const sourceId = `mqtt:${config.id}`;
   const logger = options.logger.child({ component: 'edge.mqtt', source: sourceId });
   const now = options.now ?? Date.now;
-  let password = config.password ?? (config.passwordEnv ? process.env[config.passwordEnv] : undefined);
-  if (config.passwordFile) {
-    try {
-      password = readFileSync(config.passwordFile, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new ConfigError(`edge.mqtt[${config.id}].passwordFile`, `cannot read ${config.passwordFile}: ${describeCause(error)}`);
-    }
-  }
-  if (config.passwordEnv && password === undefined) throw new ConfigError(`edge.mqtt[${config.id}].passwordEnv`, `environment variable ${config.passwordEnv} is not set`);
+  const password = resolvePassword(config, `edge.mqtt[${config.id}]`);
   const readPem = (file: string | undefined, what: string) => {
     if (!file) return undefined;
     try {

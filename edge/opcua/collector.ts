@@ -27,6 +27,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { ConfigError, describeCause } from '../../platform/errors.ts';
+import { resolvePassword } from '../secret.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Publish } from '../events.ts';
 import type { EdgeMetrics } from '../metrics.ts';
@@ -81,8 +82,7 @@ export function startOpcUaCollector(options: OpcUaCollectorOptions): OpcUaCollec
     throw new ConfigError(`edge.opcua[${config.id}].securityPolicy`, `security mode ${config.securityMode} needs Basic256Sha256`);
   let userIdentity: UserIdentityInfo = { type: UserTokenType.Anonymous };
   if (config.user) {
-    const password = config.user.password ?? (config.user.passwordEnv ? process.env[config.user.passwordEnv] : undefined);
-    if (password === undefined) throw new ConfigError(`edge.opcua[${config.id}].user.passwordEnv`, `environment variable ${config.user.passwordEnv} is not set`);
+    const password = resolvePassword(config.user, `edge.opcua[${config.id}].user`) ?? '';
     userIdentity = { type: UserTokenType.UserName, userName: config.user.username, password };
   }
 

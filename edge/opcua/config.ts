@@ -48,9 +48,9 @@ export const opcUaEndpointSchema = z.object({
   securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
   /** Only Basic256Sha256 is offered for Sign / SignAndEncrypt (the older policies are deprecated). */
   securityPolicy: z.enum(['None', 'Basic256Sha256']).optional(),
-  /** User name / password token. The password may come from an environment variable instead. */
-  user: z.object({ username: z.string().min(1), password: z.string().optional(), passwordEnv: z.string().optional() })
-    .refine((u) => u.password !== undefined || u.passwordEnv !== undefined, { message: 'give password or passwordEnv' })
+  /** User name / password token. The password may come from an environment variable or a file (a mounted secret) instead. */
+  user: z.object({ username: z.string().min(1), password: z.string().optional(), passwordEnv: z.string().optional(), passwordFile: z.string().optional() })
+    .refine((u) => u.password !== undefined || u.passwordEnv !== undefined || u.passwordFile !== undefined, { message: 'give password, passwordEnv or passwordFile' })
     .optional(),
   /** PKI folder (own certificate, trusted/ and rejected/ server certificates). Default <dataDir>/pki/opcua. */
   pkiDir: z.string().optional(),

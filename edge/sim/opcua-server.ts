@@ -1,6 +1,5 @@
 // The simulator's OPC-UA server (node-opcua): one object per machine under Objects/Plant, variables in the
 // server's own namespace with string node ids `ns=1;s=<machine>.<Variable>`.
-import { createServer } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import {
   DataType,
@@ -14,6 +13,7 @@ import {
 } from 'node-opcua';
 import type { Logger } from '../../platform/log.ts';
 import type { MachineSnapshot, MachineSpec } from './machine.ts';
+import { freePort } from '../../platform/net/ports.ts';
 
 /** Variables of every machine: name, OPC-UA data type, unit. */
 export const machineVariables = {
@@ -61,17 +61,6 @@ export interface SimServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const port = options.port === 0 ? await freePort(options.host) : options.port;

@@ -1,20 +1,12 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { ServiceUnreachableError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { createCodec } from './factory.ts';
+import { freePort } from '../net/ports.ts';
 
 const logger = silentLogger();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('createCodec', () => {
   test('no SCHEMA_REGISTRY_URL: the embedded Avro codec', async () => {

@@ -21,6 +21,8 @@ interface OpenStop {
   raised: boolean;
   /** Counted as a failure (after reliability.minFailureMs), in these reliability windows. */
   failureWindows: string[] | null;
+  /** Opened by a late state event: raised only once a later state event or a silent key shows it lasted. */
+  caughtUp?: boolean;
 }
 
 type SensorPhase = 'normal' | 'pendingRaise' | 'raised' | 'pendingClear';
@@ -33,6 +35,10 @@ interface SensorState {
   startTime: number | null;
   /** Last sample value. */
   value: number | null;
+  /** Event time of the last sample taken for the rule (absent in states written before it existed). */
+  lastAt?: number;
+  /** The current run began with a late sample: its hold time ends only once a later sample or a silent key shows it. */
+  caughtUp?: boolean;
 }
 
 type ReliabilityKind = 'SHIFT' | 'DAY';
@@ -61,8 +67,12 @@ export interface AlertsState {
   sensors: Record<string, SensorState>;
   /** Reliability windows by `<kind> <id>`. */
   windows: Record<string, ReliabilityWindow>;
-  /** Event time up to which timers fired and operating time was accounted. */
+  /** Event time up to which timers fired (set back by a late event the core catches up on). */
   clock: number | null;
+  /** Event time up to which operating time was accounted (never set back; absent: the clock). */
+  accountedUntil?: number | null;
+  /** Event time of the last state event taken (absent: none yet, or a state written before it existed). */
+  lastStateAt?: number | null;
 }
 
 const kindOrder: Record<ReliabilityKind, number> = { SHIFT: 0, DAY: 1 };
@@ -129,6 +139,18 @@ class Work {
     this.prune();
   }
 
+  /**
+   * Moves the clock to the time of an event taken while catching up (a late event, see README "Late and bad
+   * data"): forward as `advanceTo`, or back to `t`, so that timers from then on fire at their own event times
+   * (a late stop raises at start + threshold, a late short stop raises nothing).
+   */
+  seekTo(t: number): void {
+    if (this.s.clock !== null && t < this.s.clock) {
+      this.s.accountedUntil = Math.max(this.s.accountedUntil ?? -Infinity, this.s.clock);
+      this.s.clock = t;
+    } else this.advanceTo(t);
+  }
+
   /** Fires timers due at or before the clock (zero-length holds right after an event). */
   fireDue(): void {
     const clock = this.s.clock;
@@ -141,10 +163,11 @@ class Work {
     const candidates: Array<{ due: number; fire: () => void }> = [];
     const stop = this.s.stop;
     const { downtime, reliability } = this.config;
-    if (stop && !stop.raised && downtime.enabled) candidates.push({ due: stop.start + downtime.thresholdMs, fire: () => this.raiseDowntime(stop.start + downtime.thresholdMs) });
+    if (stop && !stop.raised && !stop.caughtUp && downtime.enabled) candidates.push({ due: stop.start + downtime.thresholdMs, fire: () => this.raiseDowntime(stop.start + downtime.thresholdMs) });
     if (stop && stop.failureWindows === null) candidates.push({ due: stop.start + reliability.minFailureMs, fire: () => this.countFailure() });
     for (const rule of this.config.sensors) {
       const st = this.s.sensors[rule.id];
+      if (st?.caughtUp) continue;
       if (st?.phase === 'pendingRaise') candidates.push({ due: st.since + rule.raiseAfterMs, fire: () => this.raiseSensor(rule, st.since + rule.raiseAfterMs) });
       if (st?.phase === 'pendingClear') candidates.push({ due: st.since + rule.clearAfterMs, fire: () => this.clearSensor(rule, st.since + rule.clearAfterMs) });
     }
@@ -164,6 +187,8 @@ class Work {
     const id = `${kind} ${ref.id}`;
     let w = this.s.windows[id];
     if (!w) {
+      // A window that ended before a catch-up set the clock back has had its final record: it is not reopened.
+      if (ref.end <= (this.s.accountedUntil ?? -Infinity)) return null;
       w = { kind, id: ref.id, start: ref.start, end: ref.end, failures: 0, repairs: 0, operatingMs: 0, repairMs: 0 };
       this.s.windows[id] = w;
     }
@@ -171,7 +196,10 @@ class Work {
   }
 
   /** Adds running time in [from, to) to every reliability window it overlaps. */
-  private account(from: number, to: number): void {
+  private account(fromTime: number, to: number): void {
+    // After a catch-up set the clock back, time already accounted is not counted twice.
+    const from = Math.max(fromTime, this.s.accountedUntil ?? -Infinity);
+    if (to > (this.s.accountedUntil ?? -Infinity)) this.s.accountedUntil = to;
     if (this.s.category !== 'running' || to <= from) return;
     const calendar = calendarFor(this.config.calendars, this.key);
     for (const kind of this.config.reliability.windows) {
@@ -351,7 +379,29 @@ class Work {
     this.reviseEnded(at);
   }
 
-  onState(e: EquipmentState, t: number): void {
+  /**
+   * The run of a stop or sensor rule that began while catching up has lasted until `t` (a later event of the same
+   * input, or a silent key): the alert its hold time would have raised by then goes out, at its own event time.
+   */
+  confirmCaughtUp(t: number, sensorsOnly = false): void {
+    const stop = this.s.stop;
+    if (!sensorsOnly && stop?.caughtUp) {
+      if (!stop.raised && this.config.downtime.enabled && t >= stop.start + this.config.downtime.thresholdMs) this.raiseDowntime(stop.start + this.config.downtime.thresholdMs);
+      delete stop.caughtUp;
+    }
+    for (const rule of this.config.sensors) this.confirmSensor(rule, t);
+  }
+
+  private confirmSensor(rule: SensorRule, t: number): void {
+    const st = this.s.sensors[rule.id];
+    if (!st?.caughtUp) return;
+    if (st.phase === 'pendingRaise' && t >= st.since + rule.raiseAfterMs) this.raiseSensor(rule, st.since + rule.raiseAfterMs);
+    else if (st.phase === 'pendingClear' && t >= st.since + rule.clearAfterMs) this.clearSensor(rule, st.since + rule.clearAfterMs);
+    delete this.s.sensors[rule.id]!.caughtUp;
+  }
+
+  onState(e: EquipmentState, t: number, late = false): void {
+    if (this.s.stop?.caughtUp) this.confirmCaughtUp(t);
     const category = categorize(this.config.states, this.key, e.state, e.reasonCode);
     const stop = this.s.stop;
     if (stop) {
@@ -363,7 +413,7 @@ class Work {
         }
       } else if (!stop.raised) this.endStop(t); // left the unplanned stop before it became an alert
     } else if (category === 'unplannedStop') {
-      this.s.stop = { start: t, reasonCode: e.reasonCode, reasonText: e.reasonText, workOrder: this.s.workOrder, raised: false, failureWindows: null };
+      this.s.stop = { start: t, reasonCode: e.reasonCode, reasonText: e.reasonText, workOrder: this.s.workOrder, raised: false, failureWindows: null, ...(late ? { caughtUp: true } : {}) };
     }
     this.s.category = category;
     this.fireDue();
@@ -415,14 +465,20 @@ class Work {
     this.s.sensors[rule.id] = { phase: 'normal', since: at, startTime: null, value: st.value };
   }
 
-  onTelemetry(e: Telemetry, t: number): void {
+  onTelemetry(e: Telemetry, t: number, late = false): void {
     if (e.value === null || !Number.isFinite(e.value)) return;
     const v = e.value;
     for (const rule of this.config.sensors) {
       if (!ruleApplies(rule, this.key, e.tag)) continue;
       const out = (rule.above !== undefined && v > rule.above) || (rule.below !== undefined && v < rule.below);
       const inside = !((rule.above !== undefined && v > rule.above - rule.deadband) || (rule.below !== undefined && v < rule.below + rule.deadband));
+      // Late samples are taken in order only: one older than the rule's last sample cannot rewrite its run.
+      const last = this.s.sensors[rule.id]?.lastAt;
+      if (last !== undefined && t < last) continue;
+      this.confirmSensor(rule, t);
       const st = this.s.sensors[rule.id] ?? { phase: 'normal' as SensorPhase, since: t, startTime: null, value: null };
+      const phase = st.phase;
+      st.lastAt = t;
       st.value = v;
       switch (st.phase) {
         case 'normal':
@@ -438,6 +494,8 @@ class Work {
           if (!inside) st.phase = 'raised';
           break;
       }
+      // A hold time that begins with a late sample waits for confirmation (see confirmCaughtUp).
+      if (late && st.phase !== phase && (st.phase === 'pendingRaise' || st.phase === 'pendingClear')) st.caughtUp = true;
       this.s.sensors[rule.id] = st;
     }
     this.fireDue();
@@ -465,17 +523,26 @@ export const alertsCore: ProcessorCore<AlertsState, AlertsConfig> = {
         return work.result();
       case 'state': {
         const e = input.value as EquipmentState;
-        // Late or BAD state changes do not rewrite the alert history (see README).
-        if (input.late || e.quality === 'BAD') return { state, outputs: [] };
-        work.advanceTo(input.eventTime);
-        work.onState(e, input.eventTime);
+        // BAD states are not trusted. A late state is caught up on when it is in order with the states taken so
+        // far (a backlog); one older than the last state taken cannot rewrite the alert history (see README).
+        if (e.quality === 'BAD') return { state, outputs: [] };
+        if (input.late && state.lastStateAt != null && input.eventTime < state.lastStateAt) return { state, outputs: [] };
+        if (input.late) work.seekTo(input.eventTime);
+        else work.advanceTo(input.eventTime);
+        work.s.lastStateAt = input.eventTime;
+        work.onState(e, input.eventTime, input.late);
         return work.result();
       }
       case 'telemetry': {
         const e = input.value as Telemetry;
-        if (input.late || e.quality === 'BAD' || !config.sensors.some((r) => ruleApplies(r, input.key, e.tag))) return { state, outputs: [] };
-        work.advanceTo(input.eventTime);
-        work.onTelemetry(e, input.eventTime);
+        if (e.quality === 'BAD' || !config.sensors.some((r) => ruleApplies(r, input.key, e.tag))) return { state, outputs: [] };
+        if (input.late) {
+          // Caught up on only if some rule takes it (in order with that rule's samples).
+          const takes = config.sensors.some((r) => ruleApplies(r, input.key, e.tag) && input.eventTime >= (state.sensors[r.id]?.lastAt ?? -Infinity));
+          if (!takes) return { state, outputs: [] };
+          work.seekTo(input.eventTime);
+        } else work.advanceTo(input.eventTime);
+        work.onTelemetry(e, input.eventTime, input.late);
         return work.result();
       }
       default:
@@ -483,9 +550,11 @@ export const alertsCore: ProcessorCore<AlertsState, AlertsConfig> = {
     }
   },
 
-  onWatermark(state, key, watermark, config) {
+  onWatermark(state, key, watermark, config, synthetic) {
     if (state.clock !== null && watermark <= state.clock) return { state, outputs: [] };
     const work = new Work(state, key, config);
+    // A silent key confirms the runs caught up on: nothing came to end them up to the watermark.
+    if (synthetic) work.confirmCaughtUp(watermark);
     work.advanceTo(watermark);
     return work.result();
   },

@@ -16,6 +16,7 @@ describe('counts > counter readings', () => {
     [40_000, 0, null, 0, 'RESET', 'reset to 0'],
     [40_000, 30_000, null, 0, 'RESET', 'drop to a large value: new baseline, no pieces'],
     [65_530, 20_000, 65_535, 0, 'RESET', 'a big drop from near the max to mid-range is not a rollover'],
+    [29_491, -36_046, null, 0, 'RESET', 'below the signed minimum of the inferred 16-bit range: not a rollover (found by the property below)'],
   ])('%s -> %s (max %s) = %s pieces %s: %s', (previous, value, max, pieces, note) => {
     expect(counterDelta(previous, value, max)).toEqual({ pieces, note });
   });

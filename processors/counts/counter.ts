@@ -40,7 +40,8 @@ export function counterDelta(previous: number | null, value: number, counterMax:
     // Unsigned counters wrap to 0; a signed one (a negative reading) wraps to -(max + 1).
     const min = value < 0 ? -(max + 1) : 0;
     const band = max * rules.nearMaxFraction;
-    if (previous >= max - band && value - min <= band) return { pieces: max - previous + (value - min) + 1, note: 'ROLLOVER' };
+    // A value below the signed minimum is outside the counter's range: not a rollover (it would count negative).
+    if (previous >= max - band && value >= min && value - min <= band) return { pieces: max - previous + (value - min) + 1, note: 'ROLLOVER' };
   }
   if (value <= rules.resetMaxValue) return { pieces: Math.max(0, value), note: 'RESET' };
   return { pieces: 0, note: 'RESET' };

@@ -143,7 +143,7 @@ export function createDriver<S, C>(core: ProcessorCore<S, C>, config: C, options
     }
   };
 
-  const advanceTo = (state: KeyState<S>, key: string, watermark: number, outputs: CoreOutput[]): void => {
+  const advanceTo = (state: KeyState<S>, key: string, watermark: number, outputs: CoreOutput[], synthetic = false): void => {
     if (state.watermark !== null && watermark <= state.watermark) return;
     let released = 0;
     while (released < state.buffer.length && state.buffer[released]!.eventTime < watermark) released += 1;
@@ -151,7 +151,7 @@ export function createDriver<S, C>(core: ProcessorCore<S, C>, config: C, options
     for (const item of ready) processOne(state, key, item, false, outputs);
     state.watermark = watermark;
     if (core.onWatermark) {
-      const result = core.onWatermark(state.core, key, watermark, config);
+      const result = core.onWatermark(state.core, key, watermark, config, synthetic);
       state.core = result.state;
       for (const o of result.outputs) outputs.push(o);
     }
@@ -206,13 +206,13 @@ export function createDriver<S, C>(core: ProcessorCore<S, C>, config: C, options
 
     advance(state, key, watermark) {
       const outputs: CoreOutput[] = [];
-      if (state.maxEventTime !== null) advanceTo(state, key, watermark, outputs);
+      if (state.maxEventTime !== null) advanceTo(state, key, watermark, outputs, true);
       return { state, outputs };
     },
 
     flush(state, key) {
       const outputs: CoreOutput[] = [];
-      if (state.maxEventTime !== null) advanceTo(state, key, Math.max(state.maxEventTime + 1, (state.watermark ?? -Infinity)), outputs);
+      if (state.maxEventTime !== null) advanceTo(state, key, Math.max(state.maxEventTime + 1, (state.watermark ?? -Infinity)), outputs, true);
       return { state, outputs };
     },
   };

@@ -105,8 +105,13 @@ describe('runtime > live adapter on real Kafka', () => {
     await crashing.exited;
     expect(crashing.stdout()).toContain('crashing inside transaction 7');
     expect(crashing.child.signalCode).toBe('SIGKILL');
-    // Some batches committed, not all.
-    const committed = (await bus.committedOffsets(s.groupId, s.names.counts!)).reduce((sum, o) => sum + Number(o.offset), 0);
+    // Some batches committed, not all. Offsets sent in a transaction become readable only once the coordinator has
+    // written the commit markers, which happens after EndTxn returns: poll briefly instead of reading once.
+    const committedSum = async () => (await bus.committedOffsets(s.groupId, s.names.counts!)).reduce((sum, o) => sum + Number(o.offset), 0);
+    let committed = await committedSum();
+    for (const deadline = Date.now() + 20_000; committed === 0 && Date.now() < deadline; committed = await committedSum()) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(events.length);
 

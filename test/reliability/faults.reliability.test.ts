@@ -226,13 +226,12 @@ describe('reliability > fault injection on the real pipeline under load', () => 
       oeeClosed(baselineStores.oee, stores.oee, workload.messages.at(-1)!.ts - workload.start >= 2 * 3_600_000),
       { what: 'SPC points (distinct ids)', baseline: String(baselineStores.spcPoints), disturbed: String(stores.spcPoints), equal: stores.spcPoints === baselineStores.spcPoints },
     ];
-    // Alerts are not required to match: the alerts core ignores late state events by design (processors/alerts/README.md,
-    // "Late and bad data"), and a backlog that arrives after the idle watermark moved on is late. Reported, and none
-    // may appear that the baseline does not have.
+    // Alerts must match too: the alerts core catches up on late events (processors/alerts/README.md, "Late and bad
+    // data"), so a backlog that arrives after the idle watermark moved on still raises what the baseline raised.
     const missingAlerts = baselineStores.alertIds.filter((id) => !stores.alertIds.includes(id));
     const extraAlerts = stores.alertIds.filter((id) => !baselineStores.alertIds.includes(id));
     const alertsRow = {
-      what: 'alert events (ClickHouse / PostgreSQL); not required equal, see notes',
+      what: 'alert events (ClickHouse / PostgreSQL; every id equal)',
       baseline: `${baselineStores.alerts} / ${baselineStores.postgres.alerts}`,
       disturbed: `${stores.alerts} / ${stores.postgres.alerts}${missingAlerts.length > 0 ? `; missing: ${missingAlerts.map((id) => id.split('|').slice(-3).join(' ').replace(/ (\d{13}) /, (_, t: string) => ` ${new Date(Number(t)).toISOString().slice(11, 19)} `)).join(', ')}` : ''}${extraAlerts.length > 0 ? `; extra: ${extraAlerts.join(', ')}` : ''}`,
       equal: missingAlerts.length === 0 && extraAlerts.length === 0,
@@ -264,7 +263,7 @@ describe('reliability > fault injection on the real pipeline under load', () => 
     expect(baselineStores.raw.state_events!.ids).toBe(expectedRaw.state);
     for (const f of faults) expect({ fault: f.fault, lost: f.lost, duplicates: f.duplicates }).toEqual({ fault: f.fault, lost: 0, duplicates: 0 });
     for (const c of comparison) expect({ what: c.what, equal: c.equal }).toEqual({ what: c.what, equal: true });
-    expect(extraAlerts).toEqual([]);
+    expect({ missingAlerts, extraAlerts }).toEqual({ missingAlerts: [], extraAlerts: [] });
     expect(stores.postgres.alerts).toBe(stores.alerts);
   });
 });

@@ -24,20 +24,10 @@ import { startPrivateMosquitto, type PrivateBroker } from '../../edge/testing/mo
 import { demoPlantConfig } from '../../cli/demo-plant.ts';
 import { sinkRoutes } from '../../sinks/routes.ts';
 import { topics } from '../../schemas/topics.ts';
+import { freePort } from '../../platform/net/ports.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Workload
