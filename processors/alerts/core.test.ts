@@ -29,6 +29,11 @@ const temp = (at: number, value: number, tag = 'temperature'): OfflineRecord => 
 const run = (records: OfflineRecord[], c: AlertsConfig = config) => runOffline([{ core: alertsCore, config: c }], records);
 const alerts = (out: CoreOutput[]) => out.map((o) => o.value as Alert);
 const brief = (a: Alert) => [a.kind, a.action, a.eventTime - t0, a.startTime - t0, a.durationMs];
+/** One step of a random equipment history: a gap, then a state change or a temperature sample. */
+const historyStep = {
+  gap: fc.integer({ min: 0, max: 3 * min }),
+  what: fc.oneof(fc.constantFrom('RUNNING', 'STOPPED', 'SETUP', 'BREAK', 'IDLE').map((st) => ({ st })), fc.integer({ min: 60, max: 100 }).map((v) => ({ v }))),
+};
 
 describe('alerts > downtime', () => {
   it('an unplanned stop longer than the threshold raises (reason, work order) and clears when running, with its duration', () => {
@@ -214,15 +219,10 @@ describe('alerts > Reliability records per closed window (linepulse.reliability.
 
 describe('alerts > determinism', () => {
   it('property: any arrival order within the reorder window gives the same alerts', () => {
-    const states = ['RUNNING', 'STOPPED', 'SETUP', 'BREAK', 'IDLE'];
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({
-            gap: fc.integer({ min: 0, max: 3 * min }),
-            what: fc.oneof(fc.constantFrom(...states).map((st) => ({ st })), fc.integer({ min: 60, max: 100 }).map((v) => ({ v }))),
-            delay: fc.integer({ min: 0, max: config.reorderMs }),
-          }),
+          fc.record({ ...historyStep, delay: fc.integer({ min: 0, max: config.reorderMs }) }),
           { minLength: 1, maxLength: 60 },
         ),
         (steps) => {
@@ -305,14 +305,10 @@ describe('alerts > catching up on late events', () => {
   // the other topic has moved more than the threshold ahead is raised (then cleared with its true duration): the
   // core cannot tell that from a stop that lasts; see README "Late and bad data".
   it('property: either input topic read entirely behind the other gives the same alerts as in order', () => {
-    const states = ['RUNNING', 'STOPPED', 'SETUP', 'BREAK', 'IDLE'];
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({
-            gap: fc.integer({ min: 0, max: 3 * min }),
-            what: fc.oneof(fc.constantFrom(...states).map((st) => ({ st })), fc.integer({ min: 60, max: 100 }).map((v) => ({ v }))),
-          }),
+          fc.record(historyStep),
           { minLength: 1, maxLength: 60 },
         ),
         fc.boolean(),
