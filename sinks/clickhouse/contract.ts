@@ -331,6 +331,26 @@ export function clickhouseContract(connection: string, open: OpenStore): void {
       expect(none.total).toMatchObject({ windows: 0, availability: null, oee: null });
     });
 
+    it('an OEE trend in one query: per bucket, the same figures as a drill-down of that bucket; empty buckets too', async () => {
+      const store = await fresh();
+      const hourly = (h: number, equipment = press, revision = 1, flags: string[] = []) =>
+        oeeWindow(revision, { equipment, windowKind: 'HOUR', windowId: `h${h}`, windowStart: T0 + h * 3600_000, windowEnd: T0 + (h + 1) * 3600_000, flags });
+      // Hour 1 of the press twice (the later revision counts once); hour 3 retracted by its later revision.
+      await insertAll(store, oeeWindowsTable, [hourly(0), hourly(1), hourly(1, press, 2), hourly(1, welder), hourly(3), hourly(3, press, 2, ['RETRACTED'])]);
+      const history = createHistoryQueries(store);
+      const bucketMs = 2 * 3600_000;
+      const trend = await history.oeeTrend({ scope: 'acme', from: T0, to: T0 + 5 * 3600_000, bucketMs });
+      expect(trend.map((p) => [p.from - T0, p.to - T0, p.windows])).toEqual([
+        [0, bucketMs, 3],
+        [bucketMs, 2 * bucketMs, 0],
+        [2 * bucketMs, 5 * 3600_000, 0],
+      ]);
+      for (const p of trend) {
+        const { total } = await history.oeeDrillDown({ scope: 'acme', windowKind: 'HOUR', from: p.from, to: p.to });
+        expect(p).toEqual({ from: p.from, to: p.to, ...total });
+      }
+    });
+
     it('derives state intervals from state changes, merges repeats, clips to the range and finds micro-stops', async () => {
       const store = await fresh();
       const s = (second: number, state: string, reasonCode: string | null = null, equipment = press) =>

@@ -144,6 +144,18 @@ export interface OeeGroup extends OeeFigures {
   path: string;
 }
 
+export interface OeeTrendQuery extends TimeRange {
+  scope: string;
+  /** Bucket length (ms); buckets start at `from`. The windows are closed HOUR windows, by their start. */
+  bucketMs: number;
+}
+
+export interface OeeTrendPoint extends OeeFigures {
+  /** Bucket start and end (the last one ends at the range end), epoch ms. */
+  from: number;
+  to: number;
+}
+
 export interface OeeDrillDown {
   scope: string;
   windowKind: OeeKind;
@@ -337,6 +349,8 @@ export interface HistoryQueries {
   telemetry(query: TelemetryQuery): Promise<TelemetrySeries>;
   stateTimeline(query: StateTimelineQuery): Promise<{ intervals: StateInterval[]; total: number }>;
   oeeDrillDown(query: OeeQuery): Promise<OeeDrillDown>;
+  /** OEE of the scope per time bucket (every bucket of the range, empty ones with `windows: 0`), in one query. */
+  oeeTrend(query: OeeTrendQuery): Promise<OeeTrendPoint[]>;
   microStops(query: MicroStopQuery): Promise<MicroStops>;
   qualityBreakdown(query: TimeRange & { scope: string }): Promise<QualityBreakdown>;
   reliability(query: TimeRange & { scope: string; windowKind?: 'SHIFT' | 'DAY' }): Promise<ReliabilityRow[]>;
@@ -433,11 +447,7 @@ export function createHistoryQueries(store: ClickHouseStore): HistoryQueries {
     return { intervals: intervals.slice(offset, offset + limit), total: intervals.length };
   }
 
-  async function oeeDrillDown(q: OeeQuery): Promise<OeeDrillDown> {
-    const depth = q.scope === '' ? 0 : q.scope.split('/').length;
-    const groupBy = q.groupBy ?? levels[Math.min(depth, levels.length - 1)]!;
-    const groupDepth = levels.indexOf(groupBy) + 1;
-    const select = `count() AS windows, sum(scheduled_ms) AS scheduled_ms, sum(planned_stop_ms) AS planned_stop_ms,
+  const oeeSums = `count() AS windows, sum(scheduled_ms) AS scheduled_ms, sum(planned_stop_ms) AS planned_stop_ms,
       sum(planned_production_ms) AS planned_production_ms, sum(run_ms) AS run_ms, sum(unplanned_stop_ms) AS unplanned_stop_ms,
       sum(setup_ms) AS setup_ms, sum(idle_ms) AS idle_ms, sum(unknown_ms) AS unknown_ms, sum(micro_stop_ms) AS micro_stop_ms,
       sum(micro_stop_count) AS micro_stop_count, sum(total_count) AS pieces, sum(good_count) AS good_count,
@@ -445,6 +455,17 @@ export function createHistoryQueries(store: ClickHouseStore): HistoryQueries {
       countIf(performance IS NULL AND total_count > 0) AS without_ideal,
       sumMap(losses) AS loss_map, mapKeys(loss_map) AS loss_keys, mapValues(loss_map) AS loss_values,
       sumMap(planned_stop_by_kind) AS stop_map, mapKeys(stop_map) AS stop_keys, mapValues(stop_map) AS stop_values`;
+  const emptyOee = (path: string): OeeRow => ({
+    path, windows: 0, scheduled_ms: 0, planned_stop_ms: 0, planned_production_ms: 0, run_ms: 0, unplanned_stop_ms: 0, setup_ms: 0,
+    idle_ms: 0, unknown_ms: 0, micro_stop_ms: 0, micro_stop_count: 0, pieces: 0, good_count: 0, reject_count: 0, ideal_ms: 0,
+    without_ideal: 0, loss_keys: [], loss_values: [], stop_keys: [], stop_values: [],
+  });
+
+  async function oeeDrillDown(q: OeeQuery): Promise<OeeDrillDown> {
+    const depth = q.scope === '' ? 0 : q.scope.split('/').length;
+    const groupBy = q.groupBy ?? levels[Math.min(depth, levels.length - 1)]!;
+    const groupDepth = levels.indexOf(groupBy) + 1;
+    const select = oeeSums;
     const where = `window_kind = {kind:String} AND ${scopeClause()} AND NOT has(flags, 'RETRACTED')
       AND ({windowId:String} = '' OR window_id = {windowId:String})
       AND window_start >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND window_start < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
@@ -459,18 +480,29 @@ export function createHistoryQueries(store: ClickHouseStore): HistoryQueries {
       params,
     );
     const totalRow = rows.find((r) => num(r.grp) === 1);
-    const empty: OeeRow = {
-      path: q.scope, windows: 0, scheduled_ms: 0, planned_stop_ms: 0, planned_production_ms: 0, run_ms: 0, unplanned_stop_ms: 0, setup_ms: 0,
-      idle_ms: 0, unknown_ms: 0, micro_stop_ms: 0, micro_stop_count: 0, pieces: 0, good_count: 0, reject_count: 0, ideal_ms: 0,
-      without_ideal: 0, loss_keys: [], loss_values: [], stop_keys: [], stop_values: [],
-    };
     return {
       scope: q.scope,
       windowKind: q.windowKind,
       groupBy,
-      total: oeeFigures(totalRow && num(totalRow.windows) > 0 ? totalRow : empty),
+      total: oeeFigures(totalRow && num(totalRow.windows) > 0 ? totalRow : emptyOee(q.scope)),
       groups: rows.filter((r) => num(r.grp) === 0).map((r) => ({ path: r.path, ...oeeFigures(r) })),
     };
+  }
+
+  async function oeeTrend(q: OeeTrendQuery): Promise<OeeTrendPoint[]> {
+    const rows = await store.query<OeeRow & { bucket: number | string }>(
+      `SELECT intDiv(${ms('window_start')} - {from:Int64}, {bucketMs:Int64}) AS bucket, '' AS path, ${oeeSums}
+       FROM ${db}.oee_windows FINAL
+       WHERE window_kind = 'HOUR' AND ${scopeClause()} AND NOT has(flags, 'RETRACTED') AND ${rangeClause('window_start')}
+       GROUP BY bucket ORDER BY bucket`,
+      { scope: q.scope, from: q.from, to: q.to, bucketMs: q.bucketMs },
+    );
+    const byBucket = new Map(rows.map((r) => [num(r.bucket), r]));
+    const points: OeeTrendPoint[] = [];
+    for (let i = 0, from = q.from; from < q.to; i += 1, from += q.bucketMs) {
+      points.push({ from, to: Math.min(from + q.bucketMs, q.to), ...oeeFigures(byBucket.get(i) ?? emptyOee(q.scope)) });
+    }
+    return points;
   }
 
   async function microStops(q: MicroStopQuery): Promise<MicroStops> {
@@ -751,6 +783,7 @@ export function createHistoryQueries(store: ClickHouseStore): HistoryQueries {
     telemetry,
     stateTimeline,
     oeeDrillDown,
+    oeeTrend,
     microStops,
     qualityBreakdown,
     reliability,

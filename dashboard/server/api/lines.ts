@@ -44,14 +44,15 @@ export function registerLineRoutes(app: FastifyInstance, api: ProductionQueries)
       if (q.to - q.from > trendMaxRangeMs) return reply.status(400).send({ error: 'Bad Request', message: 'a trend covers at most 31 days' });
       const bucketMs = trendBucketMs(q.to - q.from);
       const first = Math.floor(q.from / hour) * hour;
-      const buckets: Array<{ from: number; to: number }> = [];
-      for (let t = first; t < q.to; t += bucketMs) buckets.push({ from: t, to: Math.min(t + bucketMs, q.to) });
-      // One drill-down per bucket, one after the other (an embedded store answers one query at a time anyway).
-      const points = [];
-      for (const b of buckets) {
-        const { total } = await api.oeeDrillDown({ scope: s, windowKind: 'HOUR', from: b.from, to: b.to });
-        points.push({ from: b.from, to: b.to, windows: total.windows, availability: total.availability, performance: total.performance, quality: total.quality, oee: total.oee });
-      }
+      const points = (await api.oeeTrend({ scope: s, from: first, to: q.to, bucketMs })).map((p) => ({
+        from: p.from,
+        to: p.to,
+        windows: p.windows,
+        availability: p.availability,
+        performance: p.performance,
+        quality: p.quality,
+        oee: p.oee,
+      }));
       return { scope: s, bucketMs, points };
     },
   );
