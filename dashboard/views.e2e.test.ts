@@ -183,6 +183,9 @@ describe('dashboard > views in the browser, with logins', () => {
     expect(await page.locator('[data-testid="spc-containment-serials"]').textContent()).toContain(`SN-${alarmIndex}`);
     await page.click('[data-testid="alarm-ncr"]');
     await expect.poll(() => page.locator('[data-testid="alarm-ncr-id"]').textContent(), { timeout: 10_000 }).toMatch(/^NCR-\d{6} · draft created$/);
+    // The drafts list of the queue shows it, and leads back to its alarm.
+    const ncrId = (await page.locator('[data-testid="alarm-ncr-id"]').textContent())!.split(' ')[0]!;
+    await expect.poll(() => page.locator(`[data-testid="spc-ncr"][data-ncr="${ncrId}"]`).count(), { timeout: 10_000 }).toBe(1);
     const audit = await (await fetch(`${server.url}/api/health`)).status;
     expect(audit).toBe(200);
     await page.waitForTimeout(500);

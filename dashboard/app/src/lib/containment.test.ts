@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containmentSummary, containmentUrl, formatPath, mayDraftNcr, mayReadContainment, mergeCapability, type SpcCapabilityView, type SpcContainmentView } from './containment.ts';
+import { containmentSummary, containmentUrl, formatPath, mayDraftNcr, mayListNcrs, mayReadContainment, mergeCapability, type SpcCapabilityView, type SpcContainmentView } from './containment.ts';
 
 const view = (over: Partial<SpcContainmentView['direct']> = {}, expanded: Partial<SpcContainmentView['expanded']> = {}): SpcContainmentView => ({
   alarm: { alarmId: 'a', equipment: 'e', characteristic: 'c', rule: 2, ruleSet: 'NELSON', title: 't', status: 'RAISED', raisedAt: 0, pointIndexes: [22, 30], workOrder: 'WO-1' },
@@ -25,6 +25,9 @@ describe('containment > who sees the panel and the NCR action (the server route 
     expect(mayDraftNcr({ source: 'SPC' }, ['quality'])).toBe(true);
     expect(mayDraftNcr({ source: 'SPC' }, ['supervisor'])).toBe(false);
     expect(mayDraftNcr({ source: 'DOWNTIME' }, ['admin'])).toBe(false);
+    expect(mayListNcrs(['quality'])).toBe(true);
+    expect(mayListNcrs(['supervisor'])).toBe(true);
+    expect(mayListNcrs(['maintenance'])).toBe(false);
   });
 });
 

@@ -13,6 +13,7 @@ export type Ncr = NcrView<NcrDetail>;
 
 export const containmentRoute = 'GET /api/spc/alarms/:alarmId/containment';
 export const ncrRoute = 'POST /api/spc/alarms/:alarmId/ncr';
+export const ncrListRoute = 'GET /api/spc/ncrs';
 
 /** Containment lists name serials and lots: only the roles of the server's table see the panel. */
 export function mayReadContainment(roles: readonly Role[]): boolean {
@@ -22,6 +23,18 @@ export function mayReadContainment(roles: readonly Role[]): boolean {
 /** "Draft NCR" is offered on SPC alarms to the roles that may post it. */
 export function mayDraftNcr(alarm: Pick<AlarmView, 'source'>, roles: readonly Role[]): boolean {
   return alarm.source === 'SPC' && allows(routePolicy[ncrRoute], roles);
+}
+
+/** The NCR drafts list is shown to the roles that may read it. */
+export function mayListNcrs(roles: readonly Role[]): boolean {
+  return allows(routePolicy[ncrListRoute], roles);
+}
+
+/** NCR drafts under the scope, newest first. */
+export async function listNcrs(scope: string, limit = 20): Promise<{ ncrs: Ncr[]; total: number }> {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (scope) q.set('scope', scope);
+  return apiJson(`/api/spc/ncrs?${q.toString()}`);
 }
 
 export function containmentUrl(alarmId: string, options: { throughIndex?: number; maxDepth?: number; maxRows?: number } = {}): string {
