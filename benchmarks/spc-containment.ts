@@ -1,6 +1,6 @@
 // Containment of an SPC alarm (GET /api/spc/alarms/:alarmId/containment without HTTP): the chart points from the
-// first point of the pattern on (ClickHouse through chDB), then one forward genealogy trace per suspect serial and lot
-// (PostgreSQL: the server of DATABASE_URL in a scratch schema, else PGlite), merged with paths. Prints ms per round
+// first point of the pattern on (ClickHouse through chDB), then the forward genealogy traces of the suspect serials and
+// lots, 250 per query (PostgreSQL: the server of DATABASE_URL in a scratch schema, else PGlite), merged with paths. Prints ms per round
 // and the sizes; asserts nothing.
 //
 //   npx tsx benchmarks/spc-containment.ts [--serials 1000] [--rounds 5]

@@ -6,7 +6,7 @@ import { silentLogger } from '../../../platform/log.ts';
 import type { Dispatch, GenealogyLink, MaterialKind, WorkOrder } from '../../../schemas/generated/types.ts';
 import type { Db } from '../db.ts';
 import { migratePostgres } from '../migrate.ts';
-import { asBuiltTree, currentDispatch, listGenealogyRejections, listWorkOrders, lotTimeline, traceBackward, traceForward, workOrderTimeline, writeDispatches, writeGenealogyLinks, writeWorkOrders } from './index.ts';
+import { asBuiltTree, currentDispatch, listGenealogyRejections, listWorkOrders, lotTimeline, traceBackward, traceForward, traceForwardMany, workOrderTimeline, writeDispatches, writeGenealogyLinks, writeWorkOrders } from './index.ts';
 
 export interface OpenedDb {
   db: Db;
@@ -181,6 +181,37 @@ export function genealogyContract(connection: string, open: () => Promise<Opened
       const forward = await traceForward(db, { id: 'L' });
       expect(forward.links.map((l) => `${l.depth} ${l.childId}>${l.parentId}`)).toEqual(['1 L>S1', '1 L>S2', '2 S1>BOX', '2 S2>BOX', '3 BOX>PAL']);
       expect((await traceBackward(db, { kind: 'CONTAINER', id: 'PAL' }, { maxRows: 2 })).truncated).toBe(true);
+    });
+
+    it('traces many starts in one query: each as its own forward trace, one row budget for all', async () => {
+      const db = await fresh();
+      await writeGenealogyLinks(db, [
+        linkEvent(['SERIAL', 'S1'], ['LOT', 'L']),
+        linkEvent(['SERIAL', 'S2'], ['LOT', 'L']),
+        linkEvent(['SERIAL', 'S3'], ['LOT', 'M']),
+        linkEvent(['CONTAINER', 'BOX'], ['SERIAL', 'S1']),
+        linkEvent(['CONTAINER', 'BOX'], ['SERIAL', 'S2']),
+        linkEvent(['CONTAINER', 'PAL'], ['CONTAINER', 'BOX']),
+      ]);
+      const starts = [
+        { kind: 'LOT', id: 'L' },
+        { kind: 'SERIAL', id: 'S1' },
+        { kind: 'LOT', id: 'M' },
+        { kind: 'SERIAL', id: 'NOWHERE' },
+        { kind: 'SERIAL', id: 'L' }, // the id of a lot, as a serial: nothing
+      ] as const;
+      const many = await traceForwardMany(db, starts);
+      expect(many.traces).toEqual(await Promise.all(starts.map((start) => traceForward(db, start))));
+      expect(many.traces.map((t) => t.links.length)).toEqual([5, 2, 1, 0, 0]);
+      expect(many.rowsCut).toBe(false);
+      const deep = await traceForwardMany(db, starts, { maxDepth: 1 });
+      expect(deep.traces.map((t) => t.truncated)).toEqual([true, true, false, false, false]);
+      expect(deep.rowsCut).toBe(false);
+      const cut = await traceForwardMany(db, starts, { maxRows: 3 });
+      expect(cut.rowsCut).toBe(true);
+      expect(cut.traces.every((t) => t.truncated)).toBe(true);
+      expect(cut.traces.reduce((n, t) => n + t.links.length, 0)).toBe(3);
+      expect(await traceForwardMany(db, [])).toEqual({ traces: [], rowsCut: false });
     });
 
     it('follows a 100-level chain within the depth limit and stops at it', async () => {

@@ -5,6 +5,7 @@ export { writeGenealogyLinks, listGenealogyRejections, cyclePath, cycleCheckDept
 export {
   traceBackward,
   traceForward,
+  traceForwardMany,
   asBuiltTree,
   lotTimeline,
   workOrderTimeline,

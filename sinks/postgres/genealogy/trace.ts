@@ -148,6 +148,64 @@ export function traceForward(q: Queryable, start: MaterialRef, options: TraceOpt
   return trace(q, 'forward', start, options);
 }
 
+// The forward trace of many start materials in one statement: the same walk as `traceSql('forward')`, with the start
+// ("root") carried on every row, so that each start gets the trace it would get alone. One row budget for them all.
+const forwardManySql = `WITH RECURSIVE starts(kind, id) AS (SELECT * FROM unnest($1::text[], $2::text[])),
+    walk(root_kind, root_id, kind, id, depth) AS (
+      SELECT DISTINCT s.kind, s.id, l.child_kind, l.child_id, 0
+      FROM starts s JOIN genealogy_links l ON l.child_id = s.id AND l.child_kind = s.kind
+      UNION
+      SELECT w.root_kind, w.root_id, l.parent_kind, l.parent_id, w.depth + 1
+      FROM walk w JOIN genealogy_links l ON l.child_id = w.id AND l.child_kind = w.kind
+      WHERE w.depth < $3
+    ),
+    capped AS MATERIALIZED (SELECT * FROM walk LIMIT $4 + 2),
+    nodes AS (SELECT root_kind, root_id, kind, id, min(depth) AS depth FROM capped WHERE depth < $3 GROUP BY root_kind, root_id, kind, id),
+    found AS (
+      SELECT n.root_kind, n.root_id, n.depth + 1 AS depth, l.event_id, l.parent_kind AS next_kind, l.parent_id AS next_id
+      FROM nodes n JOIN genealogy_links l ON l.child_id = n.id AND l.child_kind = n.kind
+      LIMIT $4 + 1
+    )
+    SELECT f.root_kind, f.root_id, f.depth, l.parent_kind, l.parent_id, l.child_kind, l.child_id, l.relation, l.quantity, l.unit,
+           l.work_order, l.equipment, (extract(epoch FROM l.event_time) * 1000)::float8 AS event_time, l.event_id,
+           (SELECT count(*) FROM capped) > $4 + 1 AS walk_cut,
+           ((SELECT count(*) FROM capped) > $4 + 1
+             OR (f.depth = $3 AND EXISTS (SELECT 1 FROM genealogy_links m WHERE m.child_id = f.next_id AND m.child_kind = f.next_kind))) AS more
+    FROM found f JOIN genealogy_links l ON l.event_id = f.event_id`;
+
+/**
+ * Forward traces of several materials (each with its kind) in one query: one Trace per start, in the order given,
+ * each as `traceForward` gives it alone, except that `maxRows` bounds the links of all of them together. When that
+ * bound cut the walk (`rowsCut`), every trace says `truncated`, and a start without links may simply not have been
+ * reached.
+ */
+export async function traceForwardMany(q: Queryable, starts: ReadonlyArray<Required<MaterialRef>>, options: TraceOptions = {}): Promise<{ traces: Trace[]; rowsCut: boolean }> {
+  const { maxDepth, maxRows } = bounds(options);
+  if (starts.length === 0) return { traces: [], rowsCut: false };
+  const rows = await q.query<Row & { root_kind: MaterialKind; root_id: string; walk_cut: boolean }>(forwardManySql, [starts.map((s) => s.kind), starts.map((s) => s.id), maxDepth, maxRows]);
+  const cut = rows.length > maxRows || rows.some((r) => r.walk_cut);
+  const byRoot = new Map<string, Array<{ r: Row; link: TraceLink }>>();
+  for (const r of rows.slice(0, maxRows)) {
+    const key = `${r.root_kind} ${r.root_id}`;
+    const list = byRoot.get(key) ?? [];
+    list.push({ r, link: toLink(r) });
+    byRoot.set(key, list);
+  }
+  const traces = starts.map((start) => {
+    const kept = (byRoot.get(`${start.kind} ${start.id}`) ?? []).sort(
+      (a, b) => a.link.depth - b.link.depth || a.link.eventTime - b.link.eventTime || (a.link.eventId < b.link.eventId ? -1 : a.link.eventId > b.link.eventId ? 1 : 0),
+    );
+    return {
+      start,
+      direction: 'forward' as const,
+      links: kept.map((k) => k.link),
+      depth: kept.reduce((d, k) => Math.max(d, k.link.depth), 0),
+      truncated: cut || kept.some((k) => k.r.more),
+    };
+  });
+  return { traces, rowsCut: cut };
+}
+
 export interface AsBuiltNode {
   kind: MaterialKind | null;
   id: string;
