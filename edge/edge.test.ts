@@ -64,7 +64,12 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 
 describe('edge > startEdge with the plant simulator', () => {
   it('forwards states, counter readings, telemetry and measurements that decode with the Avro contracts', async () => {
-    await until(() => received.filter((r) => r.topic === topics.counts.topic).length >= 6, 'counter readings');
+    // The consumer reads one partition after another: wait for every kind, not just the first to arrive.
+    const on = (topic: string) => received.filter((r) => r.topic === topic);
+    await until(
+      () => on(topics.counts.topic).length >= 6 && on(topics.state.topic).length >= 2 && on(topics.telemetry.topic).length > 0 && on(topics.measurements.topic).length > 0,
+      'counter readings, states, telemetry and measurements',
+    );
     const states = received.filter((r) => r.topic === topics.state.topic).map((r) => r.value as unknown as EquipmentState);
     const counts = received.filter((r) => r.topic === topics.counts.topic).map((r) => r.value as unknown as PieceCount);
     const telemetry = received.filter((r) => r.topic === topics.telemetry.topic).map((r) => r.value as unknown as Telemetry);
@@ -83,7 +88,10 @@ describe('edge > startEdge with the plant simulator', () => {
 
   it('keeps per-source seq gap-free and increasing across all topics', async () => {
     await until(() => edge.outbox.size() === 0, 'outbox drained');
-    const seqs = received.map((r) => (r.value.origin as { seq: number }).seq).sort((a, b) => a - b);
+    // Drained = acknowledged by the bus; the test's consumer may still be reading the last partitions.
+    const seqsNow = () => received.map((r) => (r.value.origin as { seq: number }).seq);
+    await until(() => seqsNow().length >= Math.max(...seqsNow()), 'every forwarded event read back');
+    const seqs = seqsNow().sort((a, b) => a - b);
     expect(seqs[0]).toBe(1);
     expect(seqs.every((s, i) => s === i + 1)).toBe(true);
     // Per topic-partition, seqs arrive in increasing order.
