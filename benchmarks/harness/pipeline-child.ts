@@ -3,24 +3,24 @@
 // a benchmark never touches the plant's topics or another run's. Roles:
 //
 //   processors  the live processors (`linepulse processors`) on the prefixed topics, exactly-once transactions.
-//   tail        sinks (ClickHouse through chDB, PostgreSQL through PGlite, both in a throwaway data dir) + the live
-//               hub + the dashboard server (Socket.IO) fed from the prefixed derived topics, i.e. `linepulse sinks`
-//               and `linepulse dashboard` in one process. Measures source -> ClickHouse visibility per row: the
-//               insert has returned, so the row is queryable (chDB inserts are synchronous).
+//   sinks       `linepulse sinks` on the prefixed topics: ClickHouse through chDB in a throwaway data dir, PostgreSQL
+//               through the server of the stack in the run's schema. Measures source -> ClickHouse visibility per
+//               row: the insert has returned, so the row is queryable (chDB inserts are synchronous).
+//   dashboard   `linepulse dashboard` on the prefixed topics: the live feed, the live hub and the dashboard server
+//               (Socket.IO), reading PostgreSQL in the run's schema. Its own process, as in a Kafka deployment, so
+//               the live path does not queue behind the sinks' inserts on one event loop.
 //   drain       the counts processor alone over an existing backlog topic, until it has committed `events` inputs:
 //               events/s from the start of its first batch to its last commit (the Kafka Streams peer's comparison).
 //
-// Messages to the parent: {type:'ready', ...}, {type:'tick', ...} each second (tail), {type:'final', ...} after
+// Messages to the parent: {type:'ready', ...}, {type:'tick', ...} each second (sinks), {type:'final', ...} after
 // {type:'stop'} (or on its own for drain). The process exits after 'final'.
 import { createBus } from '../../platform/bus/factory.ts';
 import type { Bus } from '../../platform/bus/port.ts';
-import { createTypedConsumer } from '../../platform/bus/typed.ts';
 import { readEnv } from '../../platform/config/env.ts';
 import { createAvroCodec } from '../../platform/codec/avro.ts';
 import { oneLine } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/log.ts';
 import { createMetrics } from '../../platform/metrics.ts';
-import { topics as topicTable, type TopicName } from '../../schemas/topics.ts';
 import { bindProcessors } from '../../processors/registry.ts';
 import { startLiveProcessor, type LiveProcessor } from '../../processors/runtime/live.ts';
 import { changelogTopicName } from '../../processors/runtime/changelog.ts';
@@ -124,16 +124,17 @@ async function runDrain(bus: Bus): Promise<void> {
   });
 }
 
-async function runTail(bus: Bus): Promise<() => Promise<unknown>> {
+async function runSinks(bus: Bus): Promise<() => Promise<unknown>> {
   const { openStores } = await import('../../sinks/stores.ts');
   const { startSinks } = await import('../../sinks/writer.ts');
-  const { createLiveHub } = await import('../../sinks/live/hub.ts');
-  const { toLiveUpdate, liveRoutes } = await import('../../sinks/live/updates.ts');
-  const { startDashboardServer } = await import('../../dashboard/server/server.ts');
   const env = readEnv();
   const metrics = createMetrics();
   const codec = createAvroCodec();
-  const stores = await openStores({ env: { dataDir: config.dataDir!, CLICKHOUSE_URL: env.CLICKHOUSE_URL, DATABASE_URL: undefined }, logger, clickhouseDatabase: `bench_${config.prefix.replace(/[^A-Za-z0-9_]/g, '_')}` });
+  const stores = await openStores({
+    env: { dataDir: config.dataDir!, CLICKHOUSE_URL: env.CLICKHOUSE_URL, DATABASE_URL: config.databaseUrl },
+    logger,
+    clickhouseDatabase: `bench_${config.prefix.replace(/[^A-Za-z0-9_]/g, '_')}`,
+  });
 
   // Source time -> visible in ClickHouse, per row, for raw telemetry and for the processors' count increments.
   const latency = { telemetry: new LatencyHistogram(), count_increments: new LatencyHistogram() };
@@ -162,40 +163,23 @@ async function runTail(bus: Bus): Promise<() => Promise<unknown>> {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  const names = prefixedNames(config.prefix);
-  const sinks = await startSinks({ bus, codec, logger, metrics, clickhouse: measured, postgres: stores.postgres, groupId: `${config.prefix}.sinks`, topicNames: names, ...(config.sinkDelayMs !== undefined ? { maxDelayMs: config.sinkDelayMs } : {}) });
-
-  // The live feed of sinks/live/feed.ts on the prefixed topics (feed.ts reads the table's topic names only).
-  const hub = createLiveHub({ logger });
-  const liveNames = Object.keys(liveRoutes) as TopicName[];
-  const byKafka = new Map(liveNames.map((n) => [names[n]!, n] as const));
-  const deadLetters = await bus.producer();
-  const feed = createTypedConsumer({
+  const sinks = await startSinks({
     bus,
     codec,
-    groupId: `${config.prefix}.live`,
-    topics: liveNames.map((n) => ({ ...topicTable[n], topic: names[n]! })),
     logger,
     metrics,
-    deadLetter: { producer: deadLetters, topic: `${config.prefix}.dlq` },
-    consumer: { fromBeginning: false },
+    clickhouse: measured,
+    postgres: stores.postgres,
+    groupId: `${config.prefix}.sinks`,
+    topicNames: prefixedNames(config.prefix),
+    ...(config.sinkDelayMs !== undefined ? { maxDelayMs: config.sinkDelayMs } : {}),
   });
-  await bus.ensureTopics(liveNames.map((n) => ({ name: names[n]!, partitions: topicTable[n].partitions })));
-  await feed.start(async (batch) => {
-    const name = byKafka.get(batch.topic);
-    if (!name) return;
-    for (const event of batch.events) {
-      const update = toLiveUpdate(name, event);
-      if (update) hub.publish(update);
-    }
-  });
-  const server = await startDashboardServer({ port: 0, host: '127.0.0.1', queries: stores.queries, live: hub, logger, metrics });
 
   let last = { ...rows };
   const ticker = setInterval(() => {
     const delta = Object.fromEntries(Object.entries(rows).map(([t, n]) => [t, n - (last[t] ?? 0)]));
     last = { ...rows };
-    send({ type: 'tick', rows: delta, chTelemetry: second.telemetry.summary(), chIncrements: second.count_increments.summary(), hub: hub.stats() });
+    send({ type: 'tick', rows: delta, chTelemetry: second.telemetry.summary(), chIncrements: second.count_increments.summary() });
     second.telemetry.reset();
     second.count_increments.reset();
   }, 1_000);
@@ -205,16 +189,43 @@ async function runTail(bus: Bus): Promise<() => Promise<unknown>> {
       latency.count_increments.reset();
     }
   });
-  send({ type: 'ready', pid: process.pid, url: server.url, clickhouse: store.kind, postgres: stores.postgres.kind });
+  send({ type: 'ready', pid: process.pid, clickhouse: store.kind, postgres: stores.postgres.kind });
   return async () => {
     clearInterval(ticker);
-    await server.close();
-    await feed.stop();
-    await deadLetters.close();
-    hub.close();
     await sinks.stop();
     await stores.close();
-    return { rows, chTelemetry: latency.telemetry.toSparse(), chIncrements: latency.count_increments.toSparse(), hub: hub.stats() };
+    return { rows, chTelemetry: latency.telemetry.toSparse(), chIncrements: latency.count_increments.toSparse() };
+  };
+}
+
+async function runDashboard(bus: Bus): Promise<() => Promise<unknown>> {
+  const { openPostgres } = await import('../../sinks/postgres/db.ts');
+  const { createPostgresQueries } = await import('../../sinks/postgres/repository.ts');
+  const { createLiveHub } = await import('../../sinks/live/hub.ts');
+  const { startLiveFeed } = await import('../../sinks/live/feed.ts');
+  const { startDashboardServer } = await import('../../dashboard/server/server.ts');
+  const metrics = createMetrics();
+  // The sinks process has migrated the schema already (it is started first).
+  const postgres = await openPostgres({ url: config.databaseUrl!, dataDir: '.', logger });
+  const hub = createLiveHub({ logger });
+  const feed = await startLiveFeed({
+    bus,
+    codec: createAvroCodec(),
+    logger,
+    metrics,
+    hub,
+    groupId: `${config.prefix}.live`,
+    topicNames: prefixedNames(config.prefix),
+    deadLetterTopic: `${config.prefix}.dlq`,
+  });
+  const server = await startDashboardServer({ port: 0, host: '127.0.0.1', queries: createPostgresQueries(postgres), live: hub, logger, metrics });
+  send({ type: 'ready', pid: process.pid, url: server.url });
+  return async () => {
+    await server.close();
+    await feed.stop();
+    hub.close();
+    await postgres.close();
+    return { hub: hub.stats() };
   };
 }
 
@@ -225,7 +236,7 @@ async function main(): Promise<void> {
     await bus.close();
     process.exit(0);
   }
-  const stop = config.role === 'tail' ? await runTail(bus) : await runProcessors(bus);
+  const stop = config.role === 'sinks' ? await runSinks(bus) : config.role === 'dashboard' ? await runDashboard(bus) : await runProcessors(bus);
   let stopping = false;
   const finish = async () => {
     if (stopping) return;

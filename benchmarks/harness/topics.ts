@@ -3,15 +3,17 @@
 import { topics as topicTable, type TopicName } from '../../schemas/topics.ts';
 
 export interface ChildConfig {
-  role: 'processors' | 'tail' | 'drain';
+  role: 'processors' | 'sinks' | 'dashboard' | 'drain';
   prefix: string;
   /** processors: which registered cores. */
   processors?: string[];
   /** Per-core config overrides, e.g. { counts: { reorderMs: 0 } }. */
   plant?: { processors?: Record<string, unknown> };
-  /** tail: throwaway data directory for chDB and PGlite. */
+  /** sinks: throwaway data directory for chDB. */
   dataDir?: string;
-  /** tail: the sink batcher's maxDelayMs. */
+  /** sinks, dashboard: PostgreSQL URL scoped to the run's schema (search_path). */
+  databaseUrl?: string;
+  /** sinks: the sink batcher's maxDelayMs. */
   sinkDelayMs?: number;
   /** drain: the input topic and the number of input events to wait for. */
   input?: string;

@@ -1,6 +1,6 @@
 // `linepulse bench [--smoke] [--duration s] [--equipment n] [--rate r] ...`: the end-to-end benchmark with its
-// references (benchmarks/harness/run.ts, benchmarks/README.md). Brings the Kafka of the local stack up when
-// KAFKA_BROKERS is not set (idempotent), prints the table on stdout, writes JSON and a PNG chart under
+// references (benchmarks/harness/run.ts, benchmarks/README.md). Brings the Kafka and PostgreSQL of the local stack
+// up when KAFKA_BROKERS / DATABASE_URL are not set (idempotent), prints the table on stdout, writes JSON and a PNG chart under
 // benchmarks/results/. Asserts nothing about timing; exits 1 only when the pipeline could not run at all.
 import { InvalidArgumentError, type Command } from 'commander';
 
@@ -69,11 +69,15 @@ export function registerBench(program: Command): void {
 async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
   const { benchDefaults, runBench, formatReport } = await import('../../benchmarks/harness/run.ts');
   const { resolve } = await import('node:path');
-  if (!process.env.KAFKA_BROKERS) {
+  // The pipeline needs Kafka and PostgreSQL (the sinks and the dashboard are separate processes, as in a Kafka
+  // deployment); what the environment does not name comes from the local stack (idempotent).
+  const missing = [...(process.env.KAFKA_BROKERS ? [] : (['kafka'] as const)), ...(process.env.DATABASE_URL ? [] : (['postgres'] as const))];
+  if (missing.length > 0) {
     const { stackUp } = await import('../../compose/stack/index.ts');
     const { createLogger } = await import('../../platform/log.ts');
-    const up = await stackUp({ services: ['kafka'], log: createLogger({ name: 'stack', level: process.env.LOG_LEVEL ?? 'warn' }) });
-    process.env.KAFKA_BROKERS = up.env.KAFKA_BROKERS;
+    const up = await stackUp({ services: missing, log: createLogger({ name: 'stack', level: process.env.LOG_LEVEL ?? 'warn' }) });
+    process.env.KAFKA_BROKERS ??= up.env.KAFKA_BROKERS;
+    process.env.DATABASE_URL ??= up.env.DATABASE_URL;
   }
   const defaults = benchDefaults(cli.smoke === true);
   const soakMinutes = cli.soak === undefined || cli.soak === false ? null : cli.soak === true ? 10 : cli.soak;
@@ -97,7 +101,7 @@ async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
     adapters: cli.adapters && defaults.adapters && cli.references && soakMinutes === null,
     profile: cli.profile === true,
     chart: cli.chart,
-    brokers: process.env.KAFKA_BROKERS.split(',').filter(Boolean),
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean),
     ...(cli.out ? { outDir: resolve(cli.out) } : {}),
   };
   const result = await runBench(options);

@@ -255,7 +255,8 @@ export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOp
     const rejected: OutgoingRecord[] = [];
     for (const record of batch.records) {
       try {
-        records.push({ ...metadata(record), event: await decodeRecord(contract, record) });
+        const decoded = decodeRecord(contract, record);
+        records.push({ ...metadata(record), event: decoded instanceof Promise ? await decoded : decoded });
       } catch (error) {
         if (!(error instanceof MalformedInputError)) throw error;
         rejected.push(deadLetterRecord(record, error.message, options.groupId));
@@ -284,17 +285,23 @@ export function createTypedConsumer<R extends TopicRef>(options: TypedConsumerOp
     };
   }
 
-  async function decodeRecord(contract: TopicContract, record: ConsumedRecord): Promise<E | null> {
+  const decodeSync = options.codec.decodeSync?.bind(options.codec);
+
+  /** Synchronous when the codec can decode without I/O (no promise per record), else a promise. */
+  function decodeRecord(contract: TopicContract, record: ConsumedRecord): E | null | Promise<E | null> {
     const where = `${record.topic}/${record.partition}@${record.offset}`;
     if (record.value === null) {
       if (contract.compacted) return null;
       throw new MalformedInputError('null value (a tombstone) on a topic that is not compacted', where);
     }
-    const guard = options.guard;
-    const tooBig = guard?.checkRecord(record);
+    const tooBig = options.guard?.checkRecord(record);
     if (tooBig) throw new RejectedInputError(tooBig.reason, tooBig.message, where);
-    const event = (await options.codec.decode(record.topic, contract.schema, record.value, record.headers)) as E;
-    const refused = guard?.checkEvent(event, record);
+    if (decodeSync) return accepted(decodeSync(record.topic, contract.schema, record.value, record.headers) as E, record, where);
+    return options.codec.decode(record.topic, contract.schema, record.value, record.headers).then((event) => accepted(event as E, record, where));
+  }
+
+  function accepted(event: E, record: ConsumedRecord, where: string): E {
+    const refused = options.guard?.checkEvent(event, record);
     if (refused) throw new RejectedInputError(refused.reason, refused.message, where);
     return event;
   }

@@ -22,6 +22,10 @@ export interface LiveFeedOptions {
   hub: LiveHub;
   /** Default: linepulse-live-<host>-<random>, one per process. */
   groupId?: string;
+  /** Kafka topic names instead of the topic table's (benchmarks and tests use prefixed names). */
+  topicNames?: Partial<Record<TopicName, string>>;
+  /** Default linepulse.deadletter.v1. */
+  deadLetterTopic?: string;
 }
 
 export interface LiveFeed {
@@ -32,20 +36,26 @@ export interface LiveFeed {
 export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed> {
   const logger = options.logger.child({ component: 'live-feed' });
   const names = Object.keys(liveRoutes) as TopicName[];
-  const byTopic = new Map<string, TopicName>(names.map((name) => [topicTable[name].topic, name]));
+  const contracts = names.map((name) => ({ ...topicTable[name], topic: options.topicNames?.[name] ?? topicTable[name].topic }));
+  const byTopic = new Map<string, TopicName>(names.map((name, i) => [contracts[i]!.topic, name]));
   const groupId = options.groupId ?? `linepulse-live-${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${randomUUID().slice(0, 8)}`;
-  const needed = new Set<string>([...byTopic.keys(), deadLetterTopic]);
-  await options.bus.ensureTopics(linepulseTopicSpecs().filter((spec) => needed.has(spec.name)));
+  const dlq = options.deadLetterTopic ?? deadLetterTopic;
+  // The same specs every process ensures (linepulseTopicSpecs), under the names in use.
+  const specs = new Map(linepulseTopicSpecs().map((spec) => [spec.name, spec]));
+  await options.bus.ensureTopics([
+    ...names.map((name, i) => ({ ...specs.get(topicTable[name].topic)!, name: contracts[i]!.topic })),
+    { ...specs.get(deadLetterTopic)!, name: dlq },
+  ]);
 
   const deadLetterProducer: Producer = await options.bus.producer();
   const consumer = createTypedConsumer({
     bus: options.bus,
     codec: options.codec,
     groupId,
-    topics: names,
+    topics: contracts,
     logger,
     metrics: options.metrics,
-    deadLetter: { producer: deadLetterProducer },
+    deadLetter: { producer: deadLetterProducer, topic: dlq },
     consumer: { fromBeginning: false },
   });
   await consumer.start(async (batch) => {
@@ -56,7 +66,7 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
       if (update) options.hub.publish(update);
     }
   });
-  logger.info({ groupId, topics: names }, 'live feed consuming');
+  logger.info({ groupId, topics: [...byTopic.keys()] }, 'live feed consuming');
 
   let stopped = false;
   const done = consumer.done.catch((error: unknown) => {
