@@ -157,6 +157,17 @@ export function describeBusContract(adapterName: string, makeBus: () => Promise<
       }
     });
 
+    it(caseOf('a consumer asking for large fetches still gets a lone small record once its wait has passed'), async () => {
+      const name = await topic('fetch', 2);
+      // Far more bytes than will ever arrive: only the wait can answer the fetch (sinks use this sizing).
+      const p = await probe({ groupId: uniqueName('g_fetch'), topics: [name], fetch: { minBytes: 8 * 1024 * 1024, maxWaitMs: 300 } });
+      await produce(name, [{ key: 'k', value: Buffer.from('lone') }]);
+      await wait(() => p.records.length >= 1, 'the lone record');
+      await produce(name, [{ key: 'k', value: Buffer.from('second') }]);
+      await wait(() => p.records.length >= 2, 'the second record');
+      expect(p.records.map((r) => text(r.value))).toEqual(['lone', 'second']);
+    });
+
     it(caseOf('delivers a batch of 10k records exactly once to a single committing consumer'), async () => {
       const name = await topic('bulk', 4);
       const count = 10_000;

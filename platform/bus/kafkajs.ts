@@ -551,7 +551,8 @@ class KafkajsGroupConsumer implements Consumer {
       allowAutoTopicCreation: false,
       sessionTimeout: this.busOptions.sessionTimeoutMs ?? kafkaDefaults.sessionTimeoutMs,
       heartbeatInterval: this.busOptions.heartbeatIntervalMs ?? kafkaDefaults.heartbeatIntervalMs,
-      maxWaitTimeInMs: 500,
+      minBytes: this.options.fetch?.minBytes ?? 1,
+      maxWaitTimeInMs: this.options.fetch?.maxWaitMs ?? 500,
     });
     this.consumer = consumer;
     const joined = deferred<void>(true);

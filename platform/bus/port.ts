@@ -96,6 +96,13 @@ export interface ConsumerOptions {
   readCommitted?: boolean;
   /** Upper bound on records per handler call; adapters may deliver fewer. */
   maxBatchSize?: number;
+  /**
+   * Fetch sizing for throughput consumers: the broker answers a fetch once `minBytes` are there or `maxWaitMs` have
+   * passed. Default 1 byte (answer as soon as anything arrives: lowest latency, but a consumer of a busy
+   * topic then loops on tiny fetches). Kafka adapters only (fetch.min.bytes / fetch.max.wait.ms; without it each
+   * adapter keeps its own wait: kafkajs 500 ms, node-rdkafka 100 ms).
+   */
+  fetch?: { minBytes: number; maxWaitMs: number };
   /** Called when partitions are assigned or revoked (for state restore and flush). */
   onRebalance?: (event: RebalanceEvent) => void | Promise<void>;
 }

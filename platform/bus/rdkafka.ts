@@ -542,7 +542,8 @@ class RdkafkaGroupConsumer implements Consumer {
           'allow.auto.create.topics': false,
           'session.timeout.ms': this.busOptions.sessionTimeoutMs ?? kafkaDefaults.sessionTimeoutMs,
           'heartbeat.interval.ms': this.busOptions.heartbeatIntervalMs ?? kafkaDefaults.heartbeatIntervalMs,
-          'fetch.wait.max.ms': 100,
+          'fetch.wait.max.ms': this.options.fetch?.maxWaitMs ?? 100,
+          'fetch.min.bytes': this.options.fetch?.minBytes ?? 1,
           rebalance_cb: (error: RdKafka.LibrdKafkaError, assignment: RdKafka.TopicPartition[]) => this.onRebalance(error, assignment),
           offset_commit_cb: (error: RdKafka.LibrdKafkaError | undefined) => {
             if (error) this.logger.warn({ err: error, groupId }, 'offset commit failed; the records will be delivered again');
