@@ -282,7 +282,7 @@ async function runPipeline(options: BenchOptions, bus: Bus, codec: Codec, prefix
   const dataDir = join(repoRoot, '.tmp', 'bench', prefix);
   mkdirSync(dataDir, { recursive: true });
   const pg = await runSchema(options.databaseUrl, prefix.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase());
-  const plant = { processors: Object.fromEntries(options.processors.map((p) => [p, { reorderMs: options.reorderMs }])) };
+  const plant = { processors: Object.fromEntries(options.processors.map((p) => [p, { reorderMs: options.reorderMs, ...(p === 'alerts' ? { sensors: benchSensorRules(options.tags) } : {}) }])) };
   const processors = startChild({ role: 'processors', prefix, processors: options.processors, plant });
   const sinks = startChild({ role: 'sinks', prefix, dataDir, databaseUrl: pg.url, sinkDelayMs: options.sinkDelayMs });
   const children = [processors, sinks];
@@ -492,6 +492,16 @@ async function runSchema(url: string, schema: string): Promise<{ url: string; sc
       await admin.close();
     },
   };
+}
+
+/**
+ * One high-limit rule per telemetry tag, on every equipment, so every sample is evaluated by the alerts processor
+ * (a rule-less processor drops telemetry at the door, which would not be "through the processors"). Values are
+ * uniform in [20, 30] (workload.ts): about one sample in twenty is above the limit; runs of them are short, so
+ * alerts are rare and the work is the evaluation, as on a healthy line.
+ */
+function benchSensorRules(tags: number): Array<Record<string, unknown>> {
+  return Array.from({ length: tags }, (_, t) => ({ id: `bench-tag${t}-high`, tag: `tag${t}`, above: 29.5, deadband: 0.5, raiseAfterMs: 2_000, clearAfterMs: 2_000 }));
 }
 
 /** A run whose consumer groups all caught up within this long after the load stopped kept pace with it. */
