@@ -36,6 +36,7 @@ import {
   withTimeout,
 } from './common.ts';
 import { type KafkaBusOptions, brokerList, kafkaDefaults, pollUntil, topicConfig } from './kafka-connection.ts';
+import { cacheTransactionCoordinators } from './kafkajs-coordinators.ts';
 import { partitionFor } from './partitioner.ts';
 import {
   type BatchHandler,
@@ -67,6 +68,7 @@ export async function createKafkajsBus(options: KafkaBusOptions): Promise<Bus> {
     logLevel: kafkajsLevel(logger),
     logCreator: routeLogs(logger),
   };
+  cacheTransactionCoordinators();
   const kafka = new Kafka(config);
   try {
     // Attempts without kafkajs' own retries fail fast with the real cause (e.g. ECONNREFUSED).

@@ -90,8 +90,12 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group with no committed offset starts. Default 'earliest'. */
   fromBeginning?: boolean;
-  /** 'after-batch' (default): commit after each handled batch. 'in-transaction': the handler commits. */
-  commit?: 'after-batch' | 'in-transaction';
+  /**
+   * 'after-batch' (default): commit after each handled batch. 'in-transaction': the handler commits. 'never': no
+   * offsets at all, for a consumer that starts at the end every time (a dashboard's live feed): a commit per batch
+   * would be a request per batch for nothing.
+   */
+  commit?: 'after-batch' | 'in-transaction' | 'never';
   /** Read only committed transactional records. Default true. */
   readCommitted?: boolean;
   /** Upper bound on records per handler call; adapters may deliver fewer. */

@@ -1,7 +1,7 @@
 // Feeds the live hub from the bus: consumes the derived topics of ./updates.ts and publishes each event as a
 // coalesced live update. Every dashboard process needs every partition, so each one uses a consumer group of
 // its own and starts at the end of the topics: history comes from the stores (the snapshot), the bus brings
-// what happens from now on. Nothing is written, so committing is only bookkeeping.
+// what happens from now on. Nothing is written and nothing is committed.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Bus, Producer } from '../../platform/bus/port.ts';
@@ -56,7 +56,8 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
     logger,
     metrics: options.metrics,
     deadLetter: { producer: deadLetterProducer, topic: dlq },
-    consumer: { fromBeginning: false },
+    // Starts at the end every time, under a group of its own: committed offsets would never be read.
+    consumer: { fromBeginning: false, commit: 'never' },
   });
   await consumer.start(async (batch) => {
     const name = byTopic.get(batch.topic);
