@@ -23,6 +23,7 @@ import { createLogger } from '../../platform/log.ts';
 import { createMetrics } from '../../platform/metrics.ts';
 import { bindProcessors } from '../../processors/registry.ts';
 import { startLiveProcessor, type LiveProcessor } from '../../processors/runtime/live.ts';
+import { defaultCommitIntervalMs } from '../../processors/runtime/index.ts';
 import { changelogTopicName } from '../../processors/runtime/changelog.ts';
 import { LatencyHistogram } from './stats.ts';
 import { prefixedNames, type ChildConfig } from './topics.ts';
@@ -54,6 +55,7 @@ async function runProcessors(bus: Bus): Promise<() => Promise<unknown>> {
         // As `linepulse processors` runs them (processors/runtime/index.ts): one revision per window per transaction.
         coalesce: true,
         ...(config.maxBatchSize ? { maxBatchSize: config.maxBatchSize } : {}),
+        commitIntervalMs: config.commitIntervalMs ?? defaultCommitIntervalMs,
         onCommit: (info) => {
           commits += 1;
           inputs += info.records;
@@ -96,6 +98,7 @@ async function runDrain(bus: Bus): Promise<void> {
     // As in production (and as the peer's record cache does for its KTable): one revision per window per transaction.
     coalesce: true,
     ...(config.maxBatchSize ? { maxBatchSize: config.maxBatchSize } : {}),
+    commitIntervalMs: config.commitIntervalMs ?? defaultCommitIntervalMs,
     onCommit: (info) => {
       const now = performance.now();
       firstStart ??= now - info.durationMs;

@@ -30,6 +30,7 @@ import {
 } from './references.ts';
 import { LatencyHistogram, ProcessSampler, type LatencySummary, type ProcessFigures, type ProcessSeries } from './stats.ts';
 import { SyntheticPlant } from './workload.ts';
+import { defaultCommitIntervalMs } from '../../processors/runtime/index.ts';
 
 export interface BenchOptions {
   smoke: boolean;
@@ -49,6 +50,8 @@ export interface BenchOptions {
   reorderMs: number;
   /** The sink's batcher maxDelayMs (its default 1000). */
   sinkDelayMs: number;
+  /** commitIntervalMs of the processors (default 100, as `linepulse processors`; 0: a transaction per batch). */
+  commitIntervalMs: number;
   references: boolean;
   peer: boolean;
   adapters: boolean;
@@ -78,6 +81,7 @@ export function benchDefaults(smoke: boolean): BenchOptions {
     processors: ['counts', 'alerts'],
     reorderMs: 0,
     sinkDelayMs: 1_000,
+    commitIntervalMs: defaultCommitIntervalMs,
     references: true,
     peer: !smoke,
     adapters: !smoke,
@@ -283,7 +287,7 @@ async function runPipeline(options: BenchOptions, bus: Bus, codec: Codec, prefix
   mkdirSync(dataDir, { recursive: true });
   const pg = await runSchema(options.databaseUrl, prefix.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase());
   const plant = { processors: Object.fromEntries(options.processors.map((p) => [p, { reorderMs: options.reorderMs, ...(p === 'alerts' ? { sensors: benchSensorRules(options.tags) } : {}) }])) };
-  const processors = startChild({ role: 'processors', prefix, processors: options.processors, plant });
+  const processors = startChild({ role: 'processors', prefix, processors: options.processors, plant, commitIntervalMs: options.commitIntervalMs });
   const sinks = startChild({ role: 'sinks', prefix, dataDir, databaseUrl: pg.url, sinkDelayMs: options.sinkDelayMs });
   const children = [processors, sinks];
   const stopChild = async (child: ChildProcess, what: string): Promise<Record<string, unknown>> => {

@@ -19,6 +19,8 @@ export interface ChildConfig {
   input?: string;
   events?: number;
   maxBatchSize?: number;
+  /** processors, drain: commitIntervalMs of the processors (default: as `linepulse processors` runs them). */
+  commitIntervalMs?: number;
 }
 
 /** Kafka name of a topic-table topic under a run prefix. */

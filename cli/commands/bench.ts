@@ -16,6 +16,7 @@ interface BenchCliOptions {
   processors?: string[];
   reorderMs?: number;
   sinkDelayMs?: number;
+  commitIntervalMs?: number;
   references: boolean;
   peer: boolean;
   adapters: boolean;
@@ -54,6 +55,7 @@ export function registerBench(program: Command): void {
     .option('--processors <names>', 'processors in the pipeline (default counts,alerts)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--reorder-ms <ms>', 'reorderMs of those processors (default 0; the plant default 5000 holds every event 5 s by design)', nonNegativeInt('--reorder-ms'))
     .option('--sink-delay-ms <ms>', "the sink batcher's maxDelayMs (default 1000, the sink's own default)", positive('--sink-delay-ms'))
+    .option('--commit-interval-ms <ms>', 'commitIntervalMs of the processors (default 100, as `linepulse processors`; 0: a transaction per batch)', nonNegativeInt('--commit-interval-ms'))
     .option('--no-references', 'skip every reference (broker ceiling, adapters, counts vs Kafka Streams)')
     .option('--no-peer', 'skip the Kafka Streams peer (needs java 17 and mvn; built on first use)')
     .option('--no-adapters', 'skip kafkajs vs node-rdkafka')
@@ -94,6 +96,7 @@ async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
     ...(cli.processors ? { processors: cli.processors } : {}),
     ...(cli.reorderMs !== undefined ? { reorderMs: cli.reorderMs } : {}),
     ...(cli.sinkDelayMs !== undefined ? { sinkDelayMs: cli.sinkDelayMs } : {}),
+    ...(cli.commitIntervalMs !== undefined ? { commitIntervalMs: cli.commitIntervalMs } : {}),
     ...(cli.peerEvents !== undefined ? { peerEvents: Math.round(cli.peerEvents) } : {}),
     ...(cli.ceilingRecords !== undefined ? { ceilingRecords: Math.round(cli.ceilingRecords) } : {}),
     references: cli.references && soakMinutes === null,

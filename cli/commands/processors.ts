@@ -2,12 +2,14 @@
 // (processors/registry.ts) live over Kafka: one consumer group, changelog and set of transactional producers per
 // core, exactly-once effect (docs/decisions/0003-exactly-once-and-state.md). Metrics on --metrics-port.
 import type { Command } from 'commander';
+import { integerOption } from '../options.ts';
 import type { PlantConfigForProcessors } from '../../processors/registry.ts';
 
 interface ProcessorsCliOptions {
   config?: string;
   processors?: string[];
   metricsPort?: number;
+  commitIntervalMs?: number;
 }
 
 export function registerProcessors(program: Command): void {
@@ -17,6 +19,7 @@ export function registerProcessors(program: Command): void {
     .option('--config <file>', 'plant config file (YAML or JSON) with `processors`, `calendars`, `states`, `input` sections (default: $LINEPULSE_CONFIG)')
     .option('--processors <names>', 'comma-separated subset of the processors to run (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', (v: string) => Number(v))
+    .option('--commit-interval-ms <ms>', 'shortest time between two transactions of a partition (default 100, as Kafka Streams under exactly-once; 0: one per fetched batch, lower latency at low rates, more broker load)', integerOption('--commit-interval-ms', 0, 60_000))
     .action(async (options: ProcessorsCliOptions) => {
       await runProcessors(options);
     });
@@ -49,7 +52,15 @@ async function runProcessors(options: ProcessorsCliOptions): Promise<void> {
   const { createBus } = await import('../../platform/bus/factory.ts');
   const bus = await createBus({ env, logger });
   const metrics = createMetrics({ defaultLabels: { process: 'processors' }, processMetrics: true });
-  const running = await startProcessors({ bus, codec, logger, metrics, plant, ...(options.processors ? { only: options.processors } : {}) });
+  const running = await startProcessors({
+    bus,
+    codec,
+    logger,
+    metrics,
+    plant,
+    ...(options.processors ? { only: options.processors } : {}),
+    ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+  });
 
   const { startProbeServer } = await import('../probe-server.ts');
   const probe = options.metricsPort === undefined ? null : await startProbeServer({ port: options.metricsPort, metrics });

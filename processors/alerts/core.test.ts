@@ -328,3 +328,70 @@ describe('alerts > catching up on late events', () => {
     );
   });
 });
+
+describe('alerts > several rules', () => {
+  // Two rules on one tag (one scoped to this equipment's line, one to another line), a rule on another tag.
+  const multi = alertsConfig({
+    reorderMs: 0,
+    downtime: { thresholdMs: 2 * min },
+    sensors: [
+      { id: 'warm', tag: 'temperature', above: 70, raiseAfterMs: 10 * s, clearAfterMs: 10 * s },
+      { id: 'other-line', tag: 'temperature', equipment: 'acme/plant1/assembly/line2/', above: 0, raiseAfterMs: 0, clearAfterMs: 0 },
+      { id: 'hot-line1', tag: 'temperature', equipment: 'acme/plant1/assembly/line1/', above: 90, deadband: 5, raiseAfterMs: 20 * s, clearAfterMs: 5 * s },
+      { id: 'cold', tag: 'coolant', below: 10, raiseAfterMs: 0, clearAfterMs: 0 },
+    ],
+    calendars: { default: { timeZone: 'UTC', shifts: [{ name: 'A', start: '06:00', end: '14:00' }, { name: 'B', start: '14:00', end: '22:00' }] } },
+  });
+  const ids = (out: CoreOutput[]) => alerts(out).map((a) => `${a.alertId.split('|')[2] ?? a.kind} ${a.action} ${(a.eventTime - t0) / s}`);
+
+  it('each rule that watches the tag on this equipment runs its own hold times; a rule scoped elsewhere never fires', () => {
+    const out = run([temp(t0, 95), temp(t0 + 10 * s, 95), temp(t0 + 30 * s, 80), temp(t0 + 40 * s, 60), temp(t0 + 60 * s, 60), temp(t0 + 61 * s, 5, 'coolant'), temp(t0 + 62 * s, 50, 'coolant')], multi);
+    expect(ids(out)).toEqual(['warm RAISED 10', 'hot-line1 RAISED 20', 'hot-line1 CLEARED 35', 'warm CLEARED 50', 'cold RAISED 61', 'cold CLEARED 62']);
+  });
+
+  it('property: the core never changes the state it is given (every state passed in is deeply frozen)', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+      }
+      return value;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            gap: fc.integer({ min: 0, max: 40 * s }),
+            late: fc.boolean(),
+            what: fc.oneof(
+              fc.constantFrom('RUNNING', 'STOPPED', 'SETUP').map((st) => ({ st })),
+              fc.record({ v: fc.integer({ min: 0, max: 100 }), tag: fc.constantFrom('temperature', 'coolant') }),
+              fc.constant({ watermark: true as const }),
+            ),
+          }),
+          { minLength: 1, maxLength: 80 },
+        ),
+        (steps) => {
+          let st = deepFreeze(alertsCore.initialState(equipmentPath, multi));
+          let t = t0;
+          for (const [i, step] of steps.entries()) {
+            t += step.gap;
+            const at = step.late ? t - 30 * s : t;
+            const result =
+              'watermark' in step.what
+                ? alertsCore.onWatermark!(st, equipmentPath, t, multi, step.late)
+                : alertsCore.process(
+                    st,
+                    'st' in step.what
+                      ? { topic: 'state', key: equipmentPath, eventTime: at, eventId: `s${i}`, late: step.late, value: equipmentState({ eventId: `s${i}`, eventTime: at, state: step.what.st }) }
+                      : { topic: 'telemetry', key: equipmentPath, eventTime: at, eventId: `t${i}`, late: step.late, value: telemetry({ eventId: `t${i}`, eventTime: at, tag: step.what.tag, value: step.what.v }) },
+                    multi,
+                  );
+            st = deepFreeze(result.state);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -81,11 +81,37 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
 }
 
-function ruleApplies(rule: SensorRule, equipment: string, tag: string): boolean {
-  if (rule.tag !== tag) return false;
-  if (rule.equipment === undefined) return true;
-  const prefix = rule.equipment.replace(/\/+$/, '');
-  return equipment === prefix || equipment.startsWith(`${prefix}/`);
+interface TagRules {
+  /** The rules on the tag, in config order. */
+  readonly rules: SensorRule[];
+  /** Their equipment paths without trailing slashes (null: every equipment), by position. */
+  readonly prefixes: Array<string | null>;
+  readonly everyEquipment: boolean;
+}
+
+/** Sensor rules by tag (built once per config: the telemetry path runs per sample). */
+const rulesByTag = new WeakMap<AlertsConfig, Map<string, TagRules>>();
+const noRules: readonly SensorRule[] = [];
+
+/** The sensor rules that watch `tag` on `equipment`, in config order. */
+function rulesFor(config: AlertsConfig, equipment: string, tag: string): readonly SensorRule[] {
+  let index = rulesByTag.get(config);
+  if (index === undefined) {
+    index = new Map();
+    for (const rule of config.sensors) {
+      const entry = index.get(rule.tag) ?? { rules: [], prefixes: [], everyEquipment: true };
+      const prefix = rule.equipment === undefined ? null : rule.equipment.replace(/\/+$/, '');
+      index.set(rule.tag, { rules: [...entry.rules, rule], prefixes: [...entry.prefixes, prefix], everyEquipment: entry.everyEquipment && prefix === null });
+    }
+    rulesByTag.set(config, index);
+  }
+  const entry = index.get(tag);
+  if (entry === undefined) return noRules;
+  if (entry.everyEquipment) return entry.rules;
+  return entry.rules.filter((_, i) => {
+    const prefix = entry.prefixes[i]!;
+    return prefix === null || equipment === prefix || equipment.startsWith(`${prefix}/`);
+  });
 }
 
 function ruleText(rule: SensorRule): string {
@@ -93,22 +119,61 @@ function ruleText(rule: SensorRule): string {
   return `${limits.join(' or ')} for ${seconds(rule.raiseAfterMs)}`;
 }
 
-/** Mutable working copy for one call; the input state is never changed. */
+/** A pending event-time timer (see nextTimer). */
+type Timer =
+  | { due: number; kind: 'raiseDowntime' | 'countFailure' }
+  | { due: number; kind: 'raiseSensor' | 'clearSensor'; rule: SensorRule }
+  | { due: number; kind: 'endWindow'; window: ReliabilityWindow };
+
+/**
+ * Mutable working copy for one call; the input state is never changed. Sensor states are copied on write (a key
+ * can carry many rules and a sample touches one or two), the small rest of the state up front.
+ */
 class Work {
   readonly s: AlertsState;
   readonly outputs: CoreOutput[] = [];
+  /** Rule ids whose sensor state this call has copied (null: the sensors record itself is still the input's). */
+  #ownSensors: Set<string> | null = null;
 
   constructor(
     prev: AlertsState,
     readonly key: string,
     readonly config: AlertsConfig,
   ) {
+    const windows: Record<string, ReliabilityWindow> = {};
+    for (const id in prev.windows) windows[id] = { ...prev.windows[id]! };
+    // Field by field rather than a spread: one object shape for every state, which keeps this per-event copy cheap.
     this.s = {
-      ...prev,
+      category: prev.category,
       stop: prev.stop ? { ...prev.stop } : null,
-      sensors: Object.fromEntries(Object.entries(prev.sensors).map(([k, v]) => [k, { ...v }])),
-      windows: Object.fromEntries(Object.entries(prev.windows).map(([k, v]) => [k, { ...v }])),
+      workOrder: prev.workOrder,
+      workOrderSince: prev.workOrderSince,
+      sensors: prev.sensors,
+      windows,
+      clock: prev.clock,
+      accountedUntil: prev.accountedUntil,
+      lastStateAt: prev.lastStateAt,
     };
+  }
+
+  /** The sensor state of a rule, safe to change (copied from the input state on first use in this call). */
+  private sensorForUpdate(id: string): SensorState | undefined {
+    if (this.#ownSensors === null) {
+      this.#ownSensors = new Set();
+      this.s.sensors = { ...this.s.sensors };
+    }
+    const st = this.s.sensors[id];
+    if (st === undefined || this.#ownSensors.has(id)) return st;
+    const copy = { ...st };
+    this.s.sensors[id] = copy;
+    this.#ownSensors.add(id);
+    return copy;
+  }
+
+  private setSensor(id: string, st: SensorState): void {
+    this.sensorForUpdate(id);
+    this.s.sensors[id] = st;
+    this.#ownSensors!.add(id);
   }
 
   result(): CoreResult<AlertsState> {
@@ -130,7 +195,7 @@ class Work {
       if (next === null || next.due > t) break;
       this.account(this.s.clock, Math.max(this.s.clock, next.due));
       this.s.clock = Math.max(this.s.clock, next.due);
-      next.fire();
+      this.fire(next);
       this.openWindows();
     }
     this.account(this.s.clock, t);
@@ -155,27 +220,50 @@ class Work {
   fireDue(): void {
     const clock = this.s.clock;
     if (clock === null) return;
-    for (let next = this.nextTimer(); next !== null && next.due <= clock; next = this.nextTimer()) next.fire();
+    for (let next = this.nextTimer(); next !== null && next.due <= clock; next = this.nextTimer()) this.fire(next);
   }
 
-  /** The earliest pending timer (ties: downtime raise, failure count, then sensor rules in config order). */
-  private nextTimer(): { due: number; fire: () => void } | null {
-    const candidates: Array<{ due: number; fire: () => void }> = [];
+  /**
+   * The earliest pending timer. Ties: downtime raise, failure count, sensor rules in config order, then the end of
+   * a reliability window (by kind, then start): whatever else is due at the same instant goes first.
+   */
+  private nextTimer(): Timer | null {
+    let best: Timer | null = null;
     const stop = this.s.stop;
     const { downtime, reliability } = this.config;
-    if (stop && !stop.raised && !stop.caughtUp && downtime.enabled) candidates.push({ due: stop.start + downtime.thresholdMs, fire: () => this.raiseDowntime(stop.start + downtime.thresholdMs) });
-    if (stop && stop.failureWindows === null) candidates.push({ due: stop.start + reliability.minFailureMs, fire: () => this.countFailure() });
+    if (stop && !stop.raised && !stop.caughtUp && downtime.enabled) best = { due: stop.start + downtime.thresholdMs, kind: 'raiseDowntime' };
+    if (stop && stop.failureWindows === null && (best === null || stop.start + reliability.minFailureMs < best.due))
+      best = { due: stop.start + reliability.minFailureMs, kind: 'countFailure' };
+    const sensors = this.s.sensors;
     for (const rule of this.config.sensors) {
-      const st = this.s.sensors[rule.id];
-      if (st?.caughtUp) continue;
-      if (st?.phase === 'pendingRaise') candidates.push({ due: st.since + rule.raiseAfterMs, fire: () => this.raiseSensor(rule, st.since + rule.raiseAfterMs) });
-      if (st?.phase === 'pendingClear') candidates.push({ due: st.since + rule.clearAfterMs, fire: () => this.clearSensor(rule, st.since + rule.clearAfterMs) });
+      const st = sensors[rule.id];
+      if (st === undefined || st.caughtUp) continue;
+      if (st.phase === 'pendingRaise' && (best === null || st.since + rule.raiseAfterMs < best.due)) best = { due: st.since + rule.raiseAfterMs, kind: 'raiseSensor', rule };
+      else if (st.phase === 'pendingClear' && (best === null || st.since + rule.clearAfterMs < best.due)) best = { due: st.since + rule.clearAfterMs, kind: 'clearSensor', rule };
     }
-    // A reliability window ends (after whatever else is due at the same instant): its record goes out.
-    for (const w of this.sortedWindows()) if (w.sent === undefined) candidates.push({ due: w.end, fire: () => this.endWindow(w) });
-    let best: { due: number; fire: () => void } | null = null;
-    for (const c of candidates) if (best === null || c.due < best.due) best = c;
+    let window: ReliabilityWindow | null = null;
+    for (const id in this.s.windows) {
+      const w = this.s.windows[id]!;
+      if (w.sent !== undefined) continue;
+      if (window === null || w.end < window.end || (w.end === window.end && (kindOrder[w.kind] - kindOrder[window.kind] || w.start - window.start) < 0)) window = w;
+    }
+    if (window !== null && (best === null || window.end < best.due)) best = { due: window.end, kind: 'endWindow', window };
     return best;
+  }
+
+  private fire(timer: Timer): void {
+    switch (timer.kind) {
+      case 'raiseDowntime':
+        return this.raiseDowntime(timer.due);
+      case 'countFailure':
+        return this.countFailure();
+      case 'raiseSensor':
+        return this.raiseSensor(timer.rule, timer.due);
+      case 'clearSensor':
+        return this.clearSensor(timer.rule, timer.due);
+      case 'endWindow':
+        return this.endWindow(timer.window);
+    }
   }
 
   // -- reliability windows ------------------------------------------------------------------------------------
@@ -393,11 +481,11 @@ class Work {
   }
 
   private confirmSensor(rule: SensorRule, t: number): void {
-    const st = this.s.sensors[rule.id];
-    if (!st?.caughtUp) return;
+    if (!this.s.sensors[rule.id]?.caughtUp) return;
+    const st = this.sensorForUpdate(rule.id)!;
     if (st.phase === 'pendingRaise' && t >= st.since + rule.raiseAfterMs) this.raiseSensor(rule, st.since + rule.raiseAfterMs);
     else if (st.phase === 'pendingClear' && t >= st.since + rule.clearAfterMs) this.clearSensor(rule, st.since + rule.clearAfterMs);
-    delete this.s.sensors[rule.id]!.caughtUp;
+    delete this.sensorForUpdate(rule.id)!.caughtUp;
   }
 
   onState(e: EquipmentState, t: number, late = false): void {
@@ -451,8 +539,8 @@ class Work {
   }
 
   private raiseSensor(rule: SensorRule, at: number): void {
-    const st = this.s.sensors[rule.id];
-    if (st?.phase !== 'pendingRaise') return;
+    if (this.s.sensors[rule.id]?.phase !== 'pendingRaise') return;
+    const st = this.sensorForUpdate(rule.id)!;
     st.phase = 'raised';
     st.startTime = st.since;
     this.sensorAlert('RAISED', rule, st, at, null);
@@ -462,21 +550,20 @@ class Work {
     const st = this.s.sensors[rule.id];
     if (st?.phase !== 'pendingClear') return;
     this.sensorAlert('CLEARED', rule, st, at, st.since);
-    this.s.sensors[rule.id] = { phase: 'normal', since: at, startTime: null, value: st.value };
+    this.setSensor(rule.id, { phase: 'normal', since: at, startTime: null, value: st.value });
   }
 
   onTelemetry(e: Telemetry, t: number, late = false): void {
     if (e.value === null || !Number.isFinite(e.value)) return;
     const v = e.value;
-    for (const rule of this.config.sensors) {
-      if (!ruleApplies(rule, this.key, e.tag)) continue;
+    for (const rule of rulesFor(this.config, this.key, e.tag)) {
       const out = (rule.above !== undefined && v > rule.above) || (rule.below !== undefined && v < rule.below);
       const inside = !((rule.above !== undefined && v > rule.above - rule.deadband) || (rule.below !== undefined && v < rule.below + rule.deadband));
       // Late samples are taken in order only: one older than the rule's last sample cannot rewrite its run.
       const last = this.s.sensors[rule.id]?.lastAt;
       if (last !== undefined && t < last) continue;
       this.confirmSensor(rule, t);
-      const st = this.s.sensors[rule.id] ?? { phase: 'normal' as SensorPhase, since: t, startTime: null, value: null };
+      const st = this.sensorForUpdate(rule.id) ?? { phase: 'normal' as SensorPhase, since: t, startTime: null, value: null };
       const phase = st.phase;
       st.lastAt = t;
       st.value = v;
@@ -496,7 +583,7 @@ class Work {
       }
       // A hold time that begins with a late sample waits for confirmation (see confirmCaughtUp).
       if (late && st.phase !== phase && (st.phase === 'pendingRaise' || st.phase === 'pendingClear')) st.caughtUp = true;
-      this.s.sensors[rule.id] = st;
+      this.setSensor(rule.id, st);
     }
     this.fireDue();
   }
@@ -535,10 +622,11 @@ export const alertsCore: ProcessorCore<AlertsState, AlertsConfig> = {
       }
       case 'telemetry': {
         const e = input.value as Telemetry;
-        if (e.quality === 'BAD' || !config.sensors.some((r) => ruleApplies(r, input.key, e.tag))) return { state, outputs: [] };
+        const rules = rulesFor(config, input.key, e.tag);
+        if (e.quality === 'BAD' || rules.length === 0) return { state, outputs: [] };
         if (input.late) {
           // Caught up on only if some rule takes it (in order with that rule's samples).
-          const takes = config.sensors.some((r) => ruleApplies(r, input.key, e.tag) && input.eventTime >= (state.sensors[r.id]?.lastAt ?? -Infinity));
+          const takes = rules.some((r) => input.eventTime >= (state.sensors[r.id]?.lastAt ?? -Infinity));
           if (!takes) return { state, outputs: [] };
           work.seekTo(input.eventTime);
         } else work.advanceTo(input.eventTime);

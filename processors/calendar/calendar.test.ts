@@ -95,4 +95,12 @@ describe('calendar > per site', () => {
     expect(calendarFor(cals, 'acme/plant1/a/l/c/e').timeZone).toBe('UTC');
     expect(calendarsSchema.parse({}).default.timeZone).toBe('UTC');
   });
+
+  it('reads the site segment of short paths and never an inherited property', () => {
+    const cals = calendarsSchema.parse({ default: { timeZone: 'UTC' }, sites: { plant2: { timeZone: 'America/Chicago' } } });
+    expect(calendarFor(cals, 'acme/plant2').timeZone).toBe('America/Chicago');
+    expect(calendarFor(cals, 'acme').timeZone).toBe('UTC');
+    expect(calendarFor(cals, 'acme/constructor/a').timeZone).toBe('UTC');
+    expect(calendarFor(cals, 'acme/toString').timeZone).toBe('UTC');
+  });
 });

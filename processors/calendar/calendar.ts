@@ -103,8 +103,12 @@ export interface CalendarWindow extends Interval {
 
 /** The calendar that applies to an equipment path enterprise/site/...: the site's own, else the default. */
 export function calendarFor(calendars: Calendars, equipment: string): ShiftCalendar {
-  const site = equipment.split('/')[1];
-  return (site !== undefined ? calendars.sites[site] : undefined) ?? calendars.default;
+  // Called per event by several cores: the site segment without splitting the whole path.
+  const first = equipment.indexOf('/');
+  if (first < 0) return calendars.default;
+  const end = equipment.indexOf('/', first + 1);
+  const site = equipment.slice(first + 1, end < 0 ? undefined : end);
+  return (Object.hasOwn(calendars.sites, site) ? calendars.sites[site] : undefined) ?? calendars.default;
 }
 
 function minutes(hhmm: string): number {

@@ -33,7 +33,16 @@ export interface StartProcessorsOptions {
   checkpoint?: Partial<CheckpointOptions>;
   /** Input checks beyond the schema (platform/bus/guard.ts); default: from the plant config's `input` section, or its defaults. */
   guard?: InputGuard;
+  /** Shortest time between two transactions of a task, ms (LiveProcessorOptions.commitIntervalMs); default 100. */
+  commitIntervalMs?: number;
 }
+
+/**
+ * The commit interval of the processors as `linepulse processors` and `linepulse start` run them: Kafka Streams'
+ * default under exactly-once. At 20,000 events/s it took the bench from not sustained (p99 1.0 s) to sustained
+ * (p99 0.42 s) and the broker from 44 to 25 % CPU; at 1,000/s the latency did not grow (benchmarks/README.md).
+ */
+export const defaultCommitIntervalMs = 100;
 
 export interface RunningProcessors {
   readonly processors: readonly LiveProcessor[];
@@ -68,6 +77,7 @@ export async function startProcessors(options: StartProcessorsOptions): Promise<
           ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
           guard,
           coalesce: options.coalesce ?? true,
+          commitIntervalMs: options.commitIntervalMs ?? defaultCommitIntervalMs,
         }),
       );
     }

@@ -1,6 +1,6 @@
 // The live adapter on the embedded bus (same port semantics as Kafka: transactions, read-committed, eager
 // co-partitioned rebalancing). The same scenarios against real Kafka are in live.int.test.ts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBroker, createEmbeddedBus } from '../../platform/bus/embedded.ts';
 import type { Bus } from '../../platform/bus/port.ts';
 import { createAvroCodec } from '../../platform/codec/avro.ts';
@@ -25,6 +25,8 @@ const config = countsConfig({ reorderMs: 2_000, calendars: { default: { timeZone
 const start = Date.parse('2024-03-05T17:50:00Z');
 
 let n = 0;
+/** The suite runs twice: a transaction per batch (the default), and batches held for a commit interval. */
+let commitIntervalMs = 0;
 const running: Array<LiveProcessor | Bus> = [];
 afterEach(async () => {
   for (const r of running.reverse()) await ('stop' in r ? r.stop() : r.close());
@@ -43,7 +45,7 @@ function setup() {
   const names = topicNamesFor(prefix, ['counts', 'dispatch', 'countIncrements', 'countTotals', 'state', 'telemetry', 'alerts']);
   const groupId = `${prefix}.counts`;
   const options = (b: Bus, extra: Partial<LiveProcessorOptions<unknown, unknown>> = {}): LiveProcessorOptions<never, never> =>
-    ({ core: countsCore, config, bus: b, codec, logger, metrics: createMetrics(), groupId, changelogTopic: `${prefix}.${changelogTopicName('counts')}`, topicNames: names, deadLetterTopic: `${prefix}.dlq`, idle: false, restartDelayMs: 20, ...extra }) as never;
+    ({ core: countsCore, config, bus: b, codec, logger, metrics: createMetrics(), groupId, changelogTopic: `${prefix}.${changelogTopicName('counts')}`, topicNames: names, deadLetterTopic: `${prefix}.dlq`, idle: false, restartDelayMs: 20, commitIntervalMs, ...extra }) as never;
   const startOne = async (b: Bus, extra: Partial<LiveProcessorOptions<unknown, unknown>> = {}) => {
     const p = await startLiveProcessor(options(b, extra));
     running.push(p);
@@ -64,7 +66,11 @@ async function readAll(bus: Bus, outputs: ReturnType<typeof setup>['outputs'], g
   return readOutputs(bus, codec, outputs, group, (r) => r.length >= count);
 }
 
-describe('runtime > live adapter (embedded bus)', () => {
+describe.each([0, 40])('runtime > live adapter (embedded bus), commitIntervalMs %i', (interval) => {
+  beforeEach(() => {
+    commitIntervalMs = interval;
+  });
+
   it('an uninterrupted run commits exactly what the offline driver computes, per key and in order', async () => {
     const { bus, names, groupId, startOne, outputs } = setup();
     const b = bus();
@@ -311,5 +317,58 @@ describe('runtime > live adapter (embedded bus)', () => {
     const got = await readOutputs(b, codec, [{ topic: 'alerts', kafkaTopic: names.alerts! }], `${prefix}.alerts.reader`, (r) => r.length >= 1);
     const alert = got[0]!.value as unknown as Alert;
     expect(alert).toMatchObject({ kind: 'DOWNTIME', action: 'RAISED', equipment: equipmentPath, reasonCode: 'JAM', startTime: t0 + 30_000, eventTime: t0 + 150_000 });
+  });
+});
+
+describe('runtime > live adapter, commit interval', () => {
+  beforeEach(() => {
+    commitIntervalMs = 0;
+  });
+
+  it('holds the batches of the interval in one transaction; a checkpoint takes the held work with it', async () => {
+    const { bus, names, groupId, startOne, outputs } = setup();
+    const b = bus();
+    const events = countWorkload({ keys: 6, perKey: 40, start });
+    await b.ensureTopics([{ name: names.counts!, partitions: 6 }]);
+    const commits: Array<{ partition: number; records: number; checkpoint: boolean }> = [];
+    // An interval longer than the test: only the checkpoint of a quiet task (quietMs) can send the held work.
+    await startOne(b, { commitIntervalMs: 60_000, maxBatchSize: 10, checkpoint: { quietMs: 300 }, onCommit: (c) => commits.push(c) });
+    await produceEvents(b, codec, 'counts', names.counts!, events, 17);
+    await waitConsumed(b, groupId, [names.counts!]);
+    const expected = expectedFor(events);
+    const got = await readAll(b, outputs, `${groupId}.reader`, expected.length);
+    expect(perKey(got)).toEqual(perKey(expected));
+    expect(duplicateIds(got)).toEqual([]);
+    const withRecords = commits.filter((c) => c.records > 0);
+    expect(withRecords.reduce((a, c) => a + c.records, 0)).toBe(events.length);
+    // Each partition's first batch goes out at once (no transaction before it); every later one is held, in
+    // transactions of at least maxBatchSize records or the quiet checkpoint.
+    for (let p = 0; p < 6; p += 1) {
+      const [, ...later] = withRecords.filter((c) => c.partition === p);
+      for (const c of later) expect(c.checkpoint || c.records >= 10, JSON.stringify(c)).toBe(true);
+    }
+    expect(withRecords.some((c) => c.checkpoint && c.records > 0)).toBe(true);
+    expect(withRecords.length).toBeLessThan(events.length / 10 + 12);
+  });
+
+  it('stop sends the held work: a restart continues without a gap or a duplicate', async () => {
+    const { bus, names, groupId, startOne, outputs } = setup();
+    const b = bus();
+    const events = countWorkload({ keys: 6, perKey: 60, start });
+    await b.ensureTopics([{ name: names.counts!, partitions: 6 }]);
+    const metrics = createMetrics();
+    const first = await startOne(b, { commitIntervalMs: 60_000, checkpoint: { quietMs: 60_000, intervalMs: 60_000 }, metrics });
+    await produceEvents(b, codec, 'counts', names.counts!, events.slice(0, 150));
+    const handled = async () => ((await metrics.registry.getSingleMetric('linepulse_processor_events_in_total')?.get())?.values ?? []).reduce((a, v) => a + v.value, 0);
+    for (let i = 0; i < 400 && (await handled()) < 150; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(await handled()).toBe(150);
+    await first.stop();
+    await produceEvents(b, codec, 'counts', names.counts!, events.slice(150));
+    await startOne(bus());
+    await waitConsumed(b, groupId, [names.counts!]);
+    const expected = expectedFor(events);
+    const got = await readAll(b, outputs, `${groupId}.reader`, expected.length);
+    expect(perKey(got)).toEqual(perKey(expected));
+    expect(duplicateIds(got)).toEqual([]);
   });
 });

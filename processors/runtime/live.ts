@@ -103,6 +103,16 @@ export interface LiveProcessorOptions<S, C> {
    * At live rates a batch holds what arrived since the last fetch, so latency is unchanged.
    */
   maxBatchSize?: number;
+  /**
+   * Shortest time between the starts of two transactions of a task (ms), as Kafka Streams' `commit.interval.ms`.
+   * Default 0: a transaction per handled batch, as soon as the previous one has committed. A larger value holds the
+   * work of the batches that arrive in between (state already applied, outputs not yet sent) and commits it in one
+   * transaction: fewer transactions for the broker and the processor at high rates, at the price of up to this long
+   * before outputs are visible. The held work goes out with any earlier transaction (idle tick, checkpoint), when
+   * it reaches `maxBatchSize` records, on revocation and on stop; a crash loses only uncommitted work, which is
+   * replayed from the changelog like any other.
+   */
+  commitIntervalMs?: number;
   /** Pause before a new consumer replaces one that failed (ms); doubles up to 30 s. Default 1000. */
   restartDelayMs?: number;
   /** Called after each committed transaction (benchmarks, tests). */
@@ -165,6 +175,22 @@ interface Task<S> {
   workedAt: number;
   /** The task's transaction being committed (transactions go out one at a time, in order). */
   inFlight: Promise<void>;
+  /** Work applied but not yet in a transaction (commitIntervalMs > 0); every prepared transaction takes it. */
+  held: Held | null;
+  /** performance.now() when the task's last transaction was prepared. */
+  preparedAt: number;
+  /** Sends the held work when the commit interval has passed. */
+  heldTimer: NodeJS.Timeout | undefined;
+}
+
+/** The part of a transaction gathered from handled batches: what `prepare` takes, and the figures for onCommit. */
+interface Held {
+  outputs: CoreOutput[];
+  entries: JournalEntry[];
+  deadLetters: OutgoingRecord[];
+  records: number;
+  inputTimestamps: number[];
+  started: number;
 }
 
 /** A transaction built (outputs encoded, states serialised) and waiting to be sent. */
@@ -336,7 +362,7 @@ class LiveRuntime<S, C> implements LiveProcessor {
           await task.inFlight;
           if (!task.valid || task.replay !== null || !this.hasUncheckpointed(task)) return;
           const prepared = await this.prepare(task, { outputs: [], entries: [], deadLetters: [], checkpoint: true });
-          task.inFlight = this.send(task, prepared, { records: 0, inputTimestamps: [], started: performance.now() });
+          task.inFlight = this.send(task, prepared.transaction, prepared.info);
           await task.inFlight;
         }).catch((error: unknown) => this.log.warn({ err: error, partition: task.partition }, 'last checkpoint failed; the next owner replays the journal')),
       ),
@@ -422,6 +448,10 @@ class LiveRuntime<S, C> implements LiveProcessor {
     const task = this.tasks.get(partition);
     if (!task) return;
     this.tasks.delete(partition);
+    clearTimeout(task.heldTimer);
+    // Work held for the commit interval goes out before the partition is given up (as Kafka Streams commits on
+    // revocation); if that fails, the next owner replays it from the changelog.
+    if (task.valid && task.held !== null) await this.onTask(task, () => this.sendHeld(task)).catch(() => undefined);
     await task.chain.catch(() => undefined);
     await task.inFlight.catch(() => undefined);
     for (const key of [...this.pendingDeadLetters.keys()]) if (key.endsWith(`|${partition}`)) this.pendingDeadLetters.delete(key);
@@ -475,6 +505,9 @@ class LiveRuntime<S, C> implements LiveProcessor {
         checkpointedAt: at,
         workedAt: at,
         inFlight: Promise.resolve(),
+        held: null,
+        preparedAt: at,
+        heldTimer: undefined,
       };
       // Idle advances at the head of the journal need no input: apply them now (a journal of nothing else is done).
       if (task.replay !== null) this.replayJournal(task);
@@ -555,16 +588,47 @@ class LiveRuntime<S, C> implements LiveProcessor {
         handled += count;
       }
       task.workedAt = performance.now();
-      const prepared = await this.prepare(task, { outputs, entries, deadLetters: held.map((d) => d.record), checkpoint: this.checkpointNeeded(task) });
       const hw = batch.raw.highWatermark;
       if (hw !== undefined) this.m.lag.set({ processor: this.name, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(hw) - BigInt(batch.nextOffset))));
+      this.hold(task, { outputs, entries, deadLetters: held.map((d) => d.record), records: handled, inputTimestamps: timestamps, started });
+      const interval = this.options.commitIntervalMs ?? 0;
+      const wait = task.preparedAt + interval - performance.now();
+      if (interval > 0 && wait > 0 && task.held!.records < (this.options.maxBatchSize ?? defaultProcessorBatchSize)) {
+        // Within the commit interval: the work waits for the next transaction (a timer sends it if nothing else does).
+        task.heldTimer ??= setTimeout(() => {
+          task.heldTimer = undefined;
+          void this.onTask(task, () => this.sendHeld(task)).catch(() => undefined);
+        }, wait);
+        return;
+      }
       // Pipelined: the handler returns once the task's previous transaction has committed, while this one is being
       // sent; the next batch is processed meanwhile. A failure of either fails this handler (or, for the last
       // transaction, the consumer through failTask): the task is then restored from what did commit.
       const previous = task.inFlight;
-      task.inFlight = this.send(task, prepared, { records: handled, inputTimestamps: timestamps, started });
+      await this.sendHeld(task);
       await previous;
     });
+  }
+
+  /** Adds a handled batch's work to what the task's next transaction carries. */
+  private hold(task: Task<S>, work: Held): void {
+    const held = task.held;
+    if (held === null) {
+      task.held = work;
+      return;
+    }
+    for (const o of work.outputs) held.outputs.push(o);
+    held.entries = appendEntries(held.entries, work.entries);
+    for (const d of work.deadLetters) held.deadLetters.push(d);
+    held.records += work.records;
+    for (const t of work.inputTimestamps) held.inputTimestamps.push(t);
+  }
+
+  /** Prepares the held work as a transaction and queues it behind the task's previous one (not awaited). */
+  private async sendHeld(task: Task<S>): Promise<void> {
+    if (task.held === null || !task.valid) return;
+    const prepared = await this.prepare(task, { outputs: [], entries: [], deadLetters: [], checkpoint: this.checkpointNeeded(task) });
+    task.inFlight = this.send(task, prepared.transaction, prepared.info);
   }
 
   /** Ingests one record into its key's state; false when it was skipped (no key, eventId or eventTime). */
@@ -630,7 +694,7 @@ class LiveRuntime<S, C> implements LiveProcessor {
   }
 
   private hasUncheckpointed(task: Task<S>): boolean {
-    return task.dirty.size > 0 || (task.journal !== null && task.journal.entries.length > 0);
+    return task.held !== null || task.dirty.size > 0 || (task.journal !== null && task.journal.entries.length > 0);
   }
 
   /** Whether the next transaction of the task should be a checkpoint. */
@@ -645,7 +709,25 @@ class LiveRuntime<S, C> implements LiveProcessor {
    * and at a checkpoint the states of the changed keys and the input positions as the group's offsets. The task's
    * journal and dirty set move on at once (optimistically: if the transaction fails, the task is restored anyway).
    */
-  private async prepare(task: Task<S>, what: { outputs: CoreOutput[]; entries: JournalEntry[]; deadLetters: OutgoingRecord[]; checkpoint: boolean }): Promise<Prepared> {
+  private async prepare(
+    task: Task<S>,
+    added: { outputs: CoreOutput[]; entries: JournalEntry[]; deadLetters: OutgoingRecord[]; checkpoint: boolean },
+  ): Promise<{ transaction: Prepared; info: { records: number; inputTimestamps: number[]; started: number } }> {
+    // Work held for the commit interval goes first: the input positions (journal, checkpoint offsets) already
+    // include it, so no transaction may commit without it.
+    clearTimeout(task.heldTimer);
+    task.heldTimer = undefined;
+    task.preparedAt = performance.now();
+    const what = { ...added };
+    const info = { records: 0, inputTimestamps: [] as number[], started: performance.now() };
+    const held = task.held;
+    if (held !== null) {
+      task.held = null;
+      what.outputs = [...held.outputs, ...added.outputs];
+      what.entries = appendEntries(held.entries, added.entries);
+      what.deadLetters = [...held.deadLetters, ...added.deadLetters];
+      Object.assign(info, { records: held.records, inputTimestamps: held.inputTimestamps, started: held.started });
+    }
     const byTopic = new Map<TopicName, CoreOutput[]>();
     for (const o of this.coalesced(what.outputs)) {
       const list = byTopic.get(o.topic) ?? [];
@@ -692,7 +774,7 @@ class LiveRuntime<S, C> implements LiveProcessor {
     } else task.sinceCheckpoint += 1;
     changelog.push(journalRecord(task.partition, this.partitions, json));
     task.journal = journal;
-    return { encoded, deadLetters: what.deadLetters, changelog, offsets, checkpoint, stateBytes };
+    return { transaction: { encoded, deadLetters: what.deadLetters, changelog, offsets, checkpoint, stateBytes }, info };
   }
 
   /**
@@ -767,9 +849,8 @@ class LiveRuntime<S, C> implements LiveProcessor {
       if (!quiet && now - task.checkpointedAt < this.checkpointing.intervalMs) continue;
       void this.onTask(task, async () => {
         if (!task.valid || this.tasks.get(task.partition) !== task || task.replay !== null || !this.hasUncheckpointed(task)) return;
-        const started = performance.now();
         const prepared = await this.prepare(task, { outputs: [], entries: [], deadLetters: [], checkpoint: true });
-        task.inFlight = this.send(task, prepared, { records: 0, inputTimestamps: [], started });
+        task.inFlight = this.send(task, prepared.transaction, prepared.info);
         await task.inFlight.catch(() => undefined);
       });
     }
@@ -807,7 +888,8 @@ class LiveRuntime<S, C> implements LiveProcessor {
         }
         if (advanced.length === 0) return;
         const prepared = await this.prepare(task, { outputs, entries: [{ w: advanced }], deadLetters: [], checkpoint: this.checkpointNeeded(task) });
-        task.inFlight = this.send(task, prepared, { records: 0, inputTimestamps: [], started });
+        prepared.info.started = Math.min(prepared.info.started, started);
+        task.inFlight = this.send(task, prepared.transaction, prepared.info);
         await task.inFlight.catch(() => undefined);
       });
     }
