@@ -14,16 +14,12 @@ import type { EquipmentState, Telemetry } from '../schemas/generated/types.ts';
 import type { CoreInput } from '../processors/contract.ts';
 import { alertsConfig } from '../processors/alerts/config.ts';
 import { alertsCore, type AlertsState } from '../processors/alerts/core.ts';
+import { positiveArg, median } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const equipmentCount = argValue('--equipment', 50);
-const tags = argValue('--tags', 20);
-const samples = argValue('--samples', 200_000);
-const rounds = argValue('--rounds', 5);
+const equipmentCount = positiveArg('--equipment', 50);
+const tags = positiveArg('--tags', 20);
+const samples = positiveArg('--samples', 200_000);
+const rounds = positiveArg('--rounds', 5);
 
 function rules(tagPrefix: string): Array<Record<string, unknown>> {
   return Array.from({ length: tags }, (_, t) => ({ id: `bench-tag${t}-high`, tag: `${tagPrefix}${t}`, above: 29.5, deadband: 0.5, raiseAfterMs: 2_000, clearAfterMs: 2_000 }));
@@ -96,11 +92,6 @@ function run(inputs: readonly Input[], tagPrefix: string): () => number {
     }
     return outputs;
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -19,15 +19,12 @@ import type { Bus, OutgoingRecord } from '../platform/bus/port.ts';
 import { createRdkafkaBus } from '../platform/bus/rdkafka.ts';
 import { oneLine } from '../platform/errors.ts';
 import { silentLogger } from '../platform/log.ts';
+import { stringArg } from './args.ts';
 
-const argValue = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
-const count = Number(argValue('--records', '100000'));
-const size = Number(argValue('--size', '200'));
-const batch = Number(argValue('--batch', '1000'));
-const adapters = argValue('--adapters', 'embedded,kafkajs,rdkafka').split(',');
+const count = Number(stringArg('--records', '100000'));
+const size = Number(stringArg('--size', '200'));
+const batch = Number(stringArg('--batch', '1000'));
+const adapters = stringArg('--adapters', 'embedded,kafkajs,rdkafka').split(',');
 const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
 const logger = silentLogger();
 const run = Date.now().toString(36);

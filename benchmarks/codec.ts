@@ -15,14 +15,10 @@ import { createRegistryCodec } from '../platform/codec/registry.ts';
 import { exampleEvents } from '../schemas/examples.ts';
 import { validateEvent } from '../schemas/validate.ts';
 import { topics } from '../schemas/topics.ts';
+import { positiveArg } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const events = argValue('--events', 200_000);
-const rounds = argValue('--rounds', 5);
+const events = positiveArg('--events', 200_000);
+const rounds = positiveArg('--rounds', 5);
 
 const topic = topics.telemetry.topic;
 const event = { ...exampleEvents.Telemetry };

@@ -26,16 +26,13 @@ import type { EdgeEvent } from '../edge/events.ts';
 import { createEdgeMetrics } from '../edge/metrics.ts';
 import { openOutbox } from '../edge/outbox/outbox.ts';
 import { startPlantSimulator } from '../edge/sim/index.ts';
+import { stringArg } from './args.ts';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-};
-const slow = Number(arg('--slow', '10000'));
-const fast = Number(arg('--fast', '1000'));
-const warmup = Number(arg('--warmup', '20'));
-const seconds = Number(arg('--seconds', '30'));
-const servers = Number(arg('--servers', '1'));
+const slow = Number(stringArg('--slow', '10000'));
+const fast = Number(stringArg('--fast', '1000'));
+const warmup = Number(stringArg('--warmup', '20'));
+const seconds = Number(stringArg('--seconds', '30'));
+const servers = Number(stringArg('--servers', '1'));
 
 if (process.argv.includes('--server')) {
   // Child: the OPC-UA server with the load variables; prints its endpoint and its pid.

@@ -17,13 +17,10 @@ import { openPostgres, type Db } from '../sinks/postgres/db.ts';
 import { migratePostgres } from '../sinks/postgres/migrate.ts';
 import { traceBackward, traceForward, writeGenealogyLinks, type Trace } from '../sinks/postgres/genealogy/index.ts';
 import type { GenealogyLink } from '../schemas/generated/types.ts';
+import { stringArg } from './args.ts';
 
-const argValue = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
-const target = Number(argValue('--links', '1000000'));
-const runs = Number(argValue('--runs', '50'));
+const target = Number(stringArg('--links', '1000000'));
+const runs = Number(stringArg('--runs', '50'));
 const keep = process.argv.includes('--keep');
 const url = process.env.DATABASE_URL;
 if (!url) {

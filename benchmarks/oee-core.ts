@@ -17,15 +17,11 @@ import type { CoreInput, CoreOutput } from '../processors/contract.ts';
 import { oeeConfig } from '../processors/oee/config.ts';
 import { oee, type OeeState } from '../processors/oee/core.ts';
 import { createDriver, type Arrival } from '../processors/runtime/driver.ts';
+import { positiveArg, median } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const hours = argValue('--hours', 48);
-const equipmentCount = argValue('--equipment', 4);
-const rounds = argValue('--rounds', 3);
+const hours = positiveArg('--hours', 48);
+const equipmentCount = positiveArg('--equipment', 4);
+const rounds = positiveArg('--rounds', 3);
 
 const config = oeeConfig({
   idealCycleTime: { defaultMs: 800 },
@@ -87,11 +83,6 @@ function workload(key: string, seed: number): Arrival[] {
 const keys = Array.from({ length: equipmentCount }, (_, i) => `acme/plant1/assembly/line1/cell${i + 1}/press`);
 const streams = keys.map((k, i) => workload(k, i + 1));
 const totalEvents = streams.reduce((s, x) => s + x.length, 0);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function measure(label: string, body: () => { outputs: number; states: OeeState[] }): void {
   const rates: number[] = [];

@@ -35,24 +35,20 @@ import { changelogTopicName } from '../processors/runtime/changelog.ts';
 import { countWorkload, expectedOutputs, topicNamesFor, waitConsumed } from '../processors/runtime/live-harness.ts';
 import { startLiveProcessor, type CommitInfo } from '../processors/runtime/live.ts';
 import { equipmentState } from '../processors/runtime/test-events.ts';
+import { positiveArg } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
 const argText = (name: string, allowed: readonly string[]): string => {
   const i = process.argv.indexOf(name);
   const v = i >= 0 ? process.argv[i + 1] : undefined;
   return v !== undefined && allowed.includes(v) ? v : allowed[0]!;
 };
 const processorName = argText('--processor', ['counts', 'oee']);
-const totalEvents = argValue('--events', 100_000);
-const keys = argValue('--keys', 24);
-const rate = argValue('--rate', 2_000);
-const seconds = argValue('--seconds', 20);
-const maxBatch = argValue('--max-batch', 500);
-const totalsIntervalMs = process.argv.includes('--totals-interval') ? argValue('--totals-interval', 0) : 0;
+const totalEvents = positiveArg('--events', 100_000);
+const keys = positiveArg('--keys', 24);
+const rate = positiveArg('--rate', 2_000);
+const seconds = positiveArg('--seconds', 20);
+const maxBatch = positiveArg('--max-batch', 500);
+const totalsIntervalMs = process.argv.includes('--totals-interval') ? positiveArg('--totals-interval', 0) : 0;
 const client = argText('--client', ['kafkajs', 'rdkafka']);
 const coalesce = process.argv.includes('--coalesce');
 const profileIndex = process.argv.indexOf('--profile-drain');

@@ -20,16 +20,12 @@ import { openPostgres } from '../sinks/postgres/db.ts';
 import { migratePostgres } from '../sinks/postgres/migrate.ts';
 import { createProductionQueries } from '../sinks/queries.ts';
 import { countIncrement, equipmentState, oeeWindow, spcPoint, telemetry } from '../sinks/testing/fixtures.ts';
+import { positiveArg } from './args.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const machines = arg('--machines', 20);
-const hours = arg('--hours', 24);
-const batch = arg('--batch', 20_000);
-const runs = arg('--runs', 30);
+const machines = positiveArg('--machines', 20);
+const hours = positiveArg('--hours', 24);
+const batch = positiveArg('--batch', 20_000);
+const runs = positiveArg('--runs', 30);
 const hour = 3600_000;
 const end = Math.floor(Date.now() / hour) * hour;
 const start = end - hours * hour;

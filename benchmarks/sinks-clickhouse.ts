@@ -14,15 +14,11 @@ import { createClickHouseQueries } from '../sinks/clickhouse/queries.ts';
 import { openClickHouse } from '../sinks/clickhouse/store.ts';
 import { countIncrementsTable, countTotalsTable, telemetryTable } from '../sinks/clickhouse/tables.ts';
 import { countIncrement, countTotal, telemetry } from '../sinks/testing/fixtures.ts';
+import { positiveArg } from './args.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const machines = arg('--machines', 20);
-const hours = arg('--hours', 24);
-const batch = arg('--batch', 20_000);
+const machines = positiveArg('--machines', 20);
+const hours = positiveArg('--hours', 24);
+const batch = positiveArg('--batch', 20_000);
 const T0 = Date.UTC(2025, 2, 3, 0, 0, 0);
 const seconds = hours * 3600;
 const equipment = Array.from({ length: machines }, (_, m) => `acme/plant1/stamping/line1/cell${1 + Math.floor(m / 5)}/m${m + 1}`);

@@ -25,17 +25,13 @@ import { openPostgres } from '../sinks/postgres/db.ts';
 import { migratePostgres } from '../sinks/postgres/migrate.ts';
 import { countIncrement, telemetry } from '../sinks/testing/fixtures.ts';
 import { startSinks } from '../sinks/writer.ts';
+import { positiveArg } from './args.ts';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const backlog = arg('--events', 200_000);
-const machines = arg('--equipment', 50);
-const rate = arg('--rate', 20_000);
-const seconds = arg('--seconds', 10);
-const maxDelayMs = process.argv.includes('--max-delay-ms') ? arg('--max-delay-ms', 1000) : undefined;
+const backlog = positiveArg('--events', 200_000);
+const machines = positiveArg('--equipment', 50);
+const rate = positiveArg('--rate', 20_000);
+const seconds = positiveArg('--seconds', 10);
+const maxDelayMs = process.argv.includes('--max-delay-ms') ? positiveArg('--max-delay-ms', 1000) : undefined;
 const line = (label: string, value: string) => console.log(`${label.padEnd(52)} ${value}`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 

@@ -18,14 +18,10 @@ import type { QualityMeasurement, SpcPoint } from '../schemas/generated/types.ts
 import type { CoreInput } from '../processors/contract.ts';
 import { spcConfigSchema } from '../processors/spc/config.ts';
 import { spcCore } from '../processors/spc/core.ts';
+import { positiveArg } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const nPoints = argValue('--points', 10_000);
-const rounds = argValue('--rounds', 60);
+const nPoints = positiveArg('--points', 10_000);
+const rounds = positiveArg('--rounds', 60);
 const warmup = 5;
 
 const equipment = 'acme/plant1/machining/line2/cell4/lathe';

@@ -22,14 +22,10 @@ import { writeGenealogyLinks } from '../sinks/postgres/genealogy/index.ts';
 import { migratePostgres } from '../sinks/postgres/migrate.ts';
 import { createSpcQualityQueries } from '../sinks/spc-quality.ts';
 import { press, spcAlarm, spcPoint, T0 } from '../sinks/testing/fixtures.ts';
+import { positiveArg } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const serials = argValue('--serials', 1_000);
-const rounds = argValue('--rounds', 5);
+const serials = positiveArg('--serials', 1_000);
+const rounds = positiveArg('--rounds', 5);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'linepulse-bench-containment-'));
 const clickhouse = await openClickHouse({ dataDir, database: 'bench_containment', logger: silentLogger(), retention: { rawDays: 20_000, minuteDays: 20_000, hourDays: 20_000 } });

@@ -17,15 +17,11 @@ import type { CoreInput } from '../processors/contract.ts';
 import { spcConfigSchema } from '../processors/spc/config.ts';
 import { spcCore } from '../processors/spc/core.ts';
 import { classify, defaultSelection, emptyWindow, pushPoint, zoneLines, type RuleSelection } from '../processors/spc/rules.ts';
+import { positiveArg, median } from './args.ts';
 
-const argValue = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const points = argValue('--points', 200_000);
-const rounds = argValue('--rounds', 5);
-const corePoints = argValue('--core-points', 20_000);
+const points = positiveArg('--points', 200_000);
+const rounds = positiveArg('--rounds', 5);
+const corePoints = positiveArg('--core-points', 20_000);
 
 function series(n: number): Float64Array {
   let state = 12345;
@@ -39,11 +35,6 @@ function series(n: number): Float64Array {
     out[i] = 10 + z + (i > n / 2 ? 0.5 : 0);
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function time(run: () => number): { seconds: number; hits: number } {

@@ -210,7 +210,7 @@ async function runDashboard(bus: Bus): Promise<() => Promise<unknown>> {
   const metrics = createMetrics();
   // The sinks process has migrated the schema already (it is started first).
   const postgres = await openPostgres({ url: config.databaseUrl!, dataDir: '.', logger });
-  const hub = createLiveHub({ logger });
+  const hub = createLiveHub({ logger, ...(config.hubIntervalMs !== undefined ? { minIntervalMs: config.hubIntervalMs } : {}) });
   const feed = await startLiveFeed({
     bus,
     codec: createAvroCodec(),

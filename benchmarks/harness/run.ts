@@ -50,6 +50,8 @@ export interface BenchOptions {
   reorderMs: number;
   /** The sink's batcher maxDelayMs (its default 1000). */
   sinkDelayMs: number;
+  /** The live hub's minIntervalMs (default 250, the dashboard's: at most 4 updates/s per key). */
+  hubIntervalMs: number;
   /** commitIntervalMs of the processors (default 100, as `linepulse processors`; 0: a transaction per batch). */
   commitIntervalMs: number;
   references: boolean;
@@ -82,6 +84,7 @@ export function benchDefaults(smoke: boolean): BenchOptions {
     reorderMs: 0,
     sinkDelayMs: 1_000,
     commitIntervalMs: defaultCommitIntervalMs,
+    hubIntervalMs: 250,
     references: true,
     peer: !smoke,
     adapters: !smoke,
@@ -159,7 +162,7 @@ export async function runBench(options: BenchOptions, say: (line: string) => voi
   const codec = createAvroCodec();
   const { loadavg, cpus } = await import('node:os');
   const recordSize = sampleRecordSize(codec);
-  say(`bench ${prefix}: ${options.smoke ? 'smoke' : `${options.duration} s`} at ${options.rate.toLocaleString('en-US')} events/s, ${options.equipment} equipment x ${options.tags} tags; Avro telemetry record ${recordSize} B`);
+  say(`bench ${prefix}: ${options.smoke ? 'smoke' : `${options.duration} s`} at ${options.rate.toLocaleString('en-US')} events/s, ${options.equipment} equipment x ${options.tags} tags; Avro telemetry record ${recordSize} B; processors commit interval ${options.commitIntervalMs} ms, hub interval ${options.hubIntervalMs} ms`);
 
   const result: BenchResult = {
     version: 1,
@@ -303,7 +306,7 @@ async function runPipeline(options: BenchOptions, bus: Bus, codec: Codec, prefix
       waitFor<{ clickhouse: string; postgres: string }>(sinks, 'ready', 120_000, 'sinks process'),
     ]);
     // After the sinks: they migrate the run's schema, which the dashboard reads.
-    const dashboard = startChild({ role: 'dashboard', prefix, databaseUrl: pg.url });
+    const dashboard = startChild({ role: 'dashboard', prefix, databaseUrl: pg.url, hubIntervalMs: options.hubIntervalMs });
     children.push(dashboard);
     const dashboardReady = await waitFor<{ url: string }>(dashboard, 'ready', 120_000, 'dashboard process');
     const brokerPid = Number(readFileSync(join(repoRoot, '.stack/pids/kafka.pid'), 'utf8').trim()) || null;

@@ -19,6 +19,8 @@ export interface ChildConfig {
   input?: string;
   events?: number;
   maxBatchSize?: number;
+  /** dashboard: the live hub's minIntervalMs (its default 250 ms). */
+  hubIntervalMs?: number;
   /** processors, drain: commitIntervalMs of the processors (default: as `linepulse processors` runs them). */
   commitIntervalMs?: number;
 }

@@ -17,6 +17,7 @@ interface BenchCliOptions {
   reorderMs?: number;
   sinkDelayMs?: number;
   commitIntervalMs?: number;
+  hubIntervalMs?: number;
   references: boolean;
   peer: boolean;
   adapters: boolean;
@@ -56,6 +57,7 @@ export function registerBench(program: Command): void {
     .option('--reorder-ms <ms>', 'reorderMs of those processors (default 0; the plant default 5000 holds every event 5 s by design)', nonNegativeInt('--reorder-ms'))
     .option('--sink-delay-ms <ms>', "the sink batcher's maxDelayMs (default 1000, the sink's own default)", positive('--sink-delay-ms'))
     .option('--commit-interval-ms <ms>', 'commitIntervalMs of the processors (default 100, as `linepulse processors`; 0: a transaction per batch)', nonNegativeInt('--commit-interval-ms'))
+    .option('--hub-interval-ms <ms>', "the live hub's minIntervalMs (default 250, the dashboard's: at most 4 updates/s per key)", nonNegativeInt('--hub-interval-ms'))
     .option('--no-references', 'skip every reference (broker ceiling, adapters, counts vs Kafka Streams)')
     .option('--no-peer', 'skip the Kafka Streams peer (needs java 17 and mvn; built on first use)')
     .option('--no-adapters', 'skip kafkajs vs node-rdkafka')
@@ -97,6 +99,7 @@ async function runBenchCommand(cli: BenchCliOptions): Promise<void> {
     ...(cli.reorderMs !== undefined ? { reorderMs: cli.reorderMs } : {}),
     ...(cli.sinkDelayMs !== undefined ? { sinkDelayMs: cli.sinkDelayMs } : {}),
     ...(cli.commitIntervalMs !== undefined ? { commitIntervalMs: cli.commitIntervalMs } : {}),
+    ...(cli.hubIntervalMs !== undefined ? { hubIntervalMs: cli.hubIntervalMs } : {}),
     ...(cli.peerEvents !== undefined ? { peerEvents: Math.round(cli.peerEvents) } : {}),
     ...(cli.ceilingRecords !== undefined ? { ceilingRecords: Math.round(cli.ceilingRecords) } : {}),
     references: cli.references && soakMinutes === null,
