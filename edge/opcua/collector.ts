@@ -369,6 +369,12 @@ export function startOpcUaCollector(options: OpcUaCollectorOptions): OpcUaCollec
         await (session as ClientSession | null)?.close().catch(() => undefined);
         session = null;
         await client.disconnect().catch(() => undefined);
+        // A server certificate the plant engineer has just moved from rejected/ to trusted/ must count at the next
+        // try. The certificate manager learns of such moves from file watchers, which can miss a move made while
+        // they start (the stale "rejected" entry then wins for good) and do not work on every file system: rescan
+        // the folders while nothing is connecting (a PKI folder holds a few files).
+        if (!config.trustUnknownServerCertificate)
+          await clientCertificateManager.reloadCertificates().catch((rescanError: unknown) => logger.debug({ err: rescanError }, 'PKI folder rescan failed'));
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(config.reconnect.maxDelayMs, delay * 2);
       }

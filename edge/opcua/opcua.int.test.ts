@@ -30,21 +30,28 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
 }
 
 describe('edge > opcua (real node-opcua servers)', () => {
-  for (const mode of ['Sign', 'SignAndEncrypt'] as const) {
-    it(`${mode} (Basic256Sha256) with user/password; the server certificate must be in the PKI trusted folder`, async () => {
+  // The last case runs the client's certificate manager without file watchers (as on a file system without
+  // change events): the collector must still see the certificate moved to trusted/ at its next try.
+  for (const [mode, watchers] of [['Sign', true], ['SignAndEncrypt', true], ['Sign', false]] as const) {
+    it(`${mode} (Basic256Sha256) with user/password; the server certificate must be in the PKI trusted folder${watchers ? '' : ' (no file watchers)'}`, async () => {
       const sim = await startPlantSimulator({
         machines: 1,
         port: 0,
         acceleration: 50,
-        pkiDir: join(dir, `pki-sim-${mode}`),
+        pkiDir: join(dir, `pki-sim-${mode}-${watchers}`),
         security: { modes: [mode], users: [{ user: 'edge', password: 'pw-1' }], allowAnonymous: false },
       });
       sims.push(sim);
-      const pkiDir = join(dir, `pki-client-${mode}`);
+      const pkiDir = join(dir, `pki-client-${mode}-${watchers}`);
       const { publish, events } = collectingPublish();
       const base = demoOpcUaEndpoint({ endpointUrl: sim.endpointUrl, machines: ['M01'] });
-      const config = opcUaEndpointSchema.parse({ ...base, id: `sec-${mode}`, securityMode: mode, user: { username: 'edge', password: 'pw-1' }, pkiDir, reconnect: { initialDelayMs: 300, maxDelayMs: 600 } });
+      const config = opcUaEndpointSchema.parse({ ...base, id: `sec-${mode}-${watchers}`, securityMode: mode, user: { username: 'edge', password: 'pw-1' }, pkiDir, reconnect: { initialDelayMs: 300, maxDelayMs: 600 } });
+      // node-opcua-pki reads this variable when the collector creates its certificate manager (synchronously).
+      const watcherSetting = process.env.OPCUA_PKI_DISABLE_FILE_WATCHERS;
+      if (!watchers) process.env.OPCUA_PKI_DISABLE_FILE_WATCHERS = 'true';
       const collector = startOpcUaCollector({ config, publish, logger: silentLogger(), metrics: createEdgeMetrics(), pkiDir });
+      if (watcherSetting === undefined) delete process.env.OPCUA_PKI_DISABLE_FILE_WATCHERS;
+      else process.env.OPCUA_PKI_DISABLE_FILE_WATCHERS = watcherSetting;
       // Not trusted yet: the server certificate lands in rejected/, nothing flows.
       const rejected = join(pkiDir, 'rejected');
       await until(() => existsSync(rejected) && readdirSync(rejected).some((f) => f.endsWith('.pem') || f.endsWith('.der')), 'the server certificate in rejected/', 30_000);
@@ -57,7 +64,7 @@ describe('edge > opcua (real node-opcua servers)', () => {
       await collector.stop();
 
       // A wrong password never gets a session.
-      const bad = startOpcUaCollector({ config: { ...config, id: `bad-${mode}`, user: { username: 'edge', password: 'wrong' } }, publish: () => undefined, logger: silentLogger(), metrics: createEdgeMetrics(), pkiDir });
+      const bad = startOpcUaCollector({ config: { ...config, id: `bad-${mode}-${watchers}`, user: { username: 'edge', password: 'wrong' } }, publish: () => undefined, logger: silentLogger(), metrics: createEdgeMetrics(), pkiDir });
       await new Promise((r) => setTimeout(r, 3_000));
       expect(bad.connected).toBe(false);
       await bad.stop();
